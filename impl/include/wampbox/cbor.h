@@ -1,0 +1,25 @@
+// CBOR exactly as Autobahn|Python writes and reads it (cbor2.dumps/loads).
+#pragma once
+
+#include <span>
+#include <cstdint>
+
+#include "wampbox/value.h"
+
+namespace wampbox {
+
+/// Appends the CBOR encoding of `v` as cbor2 (non-canonical) writes it:
+/// shortest integer heads; integers beyond 64 bits as tag 2/3 bignums; floats
+/// as float64 except NaN/+Inf/-Inf as half-precision f97e00/f97c00/f9fc00;
+/// text as major 3, Binary as major 2, definite-length arrays and maps.
+void cbor_write_append(const Value& v, Bytes& out);
+Bytes cbor_write(const Value& v);
+
+/// Decodes exactly one CBOR data item spanning all of `data`. Accepts
+/// half/single/double floats, definite and indefinite lengths, tags 2/3
+/// (bignums); other tags, non-text map keys, undefined/simple values,
+/// truncated or trailing data, invalid UTF-8, or nesting deeper than 1024
+/// throw Error(kParseError/kInvalidUtf8).
+Value cbor_parse(std::span<const std::uint8_t> data);
+
+}  // namespace wampbox

@@ -1,0 +1,91 @@
+// The WAMP-cryptobox payload codec: (uri, args, kwargs) <-> encrypted bytes,
+// byte-compatible with Autobahn|Python's cryptobox.KeyRing.encode/decode.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "wampbox/keyring.h"
+#include "wampbox/value.h"
+
+namespace wampbox {
+
+inline constexpr std::string_view kEncAlgoCryptobox = "cryptobox";
+inline constexpr std::string_view kEncSerializerJson = "json";
+
+/// What travels in place of Arguments/ArgumentsKw, with the Options/Details
+/// attributes that describe it.
+struct EncodedPayload {
+  Bytes payload;                              // nonce(24) || mac(16) || ciphertext
+  std::string enc_algo{kEncAlgoCryptobox};
+  std::string enc_serializer{kEncSerializerJson};
+  std::optional<std::string> enc_key;         // Autobahn never sets it
+};
+
+struct DecodedPayload {
+  std::string uri;  // the "uri" inside the plaintext (already checked, see decode)
+  Value args;       // Array or Null
+  Value kwargs;     // Object or Null
+};
+
+/// The exact plaintext Autobahn encrypts:
+/// {"uri":<uri>,"args":<args>,"kwargs":<kwargs>} written by json_write.
+void cryptobox_plaintext_append(std::string_view uri, const Value& args, const Value& kwargs, std::string& out);
+
+struct PayloadCodecOptions {
+  /// Autobahn sends a message in plaintext, silently, when a key matches the
+  /// URI but lacks the box for the needed role. By default wampbox throws
+  /// Error(kMissingRole) instead; set this to reproduce Autobahn.
+  bool autobahn_plaintext_fallback = false;
+  /// Compare the decrypted "uri" with the envelope URI (Autobahn's session
+  /// does this after decode); mismatch throws Error(kUriMismatch).
+  bool check_uri = true;
+};
+
+/// Stateless apart from the keyring it borrows (which must outlive it).
+/// encode/decode are const and safe to call from several threads at once.
+class PayloadCodec {
+ public:
+  explicit PayloadCodec(const KeyRing& ring, PayloadCodecOptions options = {});
+
+  /// Encrypts (uri, args, kwargs) with the box for `role` of the key matching
+  /// `uri`. Returns nullopt when no key covers `uri` (the message is meant to
+  /// go in plaintext), or, with autobahn_plaintext_fallback, when the key
+  /// lacks `role`; otherwise throws Error(kMissingRole). `args` must be Array
+  /// or Null, `kwargs` Object or Null (Error(kInvalidArgument)).
+  std::optional<EncodedPayload> encode(Role role, std::string_view uri, const Value& args, const Value& kwargs) const;
+
+  /// As encode, but with a caller-chosen nonce: for known-answer tests and
+  /// reproducible examples only; never reuse a nonce with the same key.
+  std::optional<EncodedPayload> encode_with_fixed_nonce(Role role, std::string_view uri, const Value& args,
+                                                        const Value& kwargs,
+                                                        const std::array<std::uint8_t, kNonceBytes>& nonce) const;
+
+  /// Allocation-free hot path: writes the payload into `out` (replaced), using
+  /// `scratch` for the plaintext (wiped after use). Returns false where encode
+  /// would return nullopt.
+  bool encode_into(Role role, std::string_view uri, const Value& args, const Value& kwargs, Bytes& out,
+                   std::string& scratch, const std::array<std::uint8_t, kNonceBytes>* fixed_nonce = nullptr) const;
+
+  /// Decrypts with the box for `role` of the key matching `envelope_uri`,
+  /// in Autobahn's order: enc_algo must be "cryptobox"
+  /// (Error(kUnsupportedEncAlgo)); a key must match (Error(kNoKey)) and have
+  /// `role` (Error(kMissingRole)); the MAC must verify (Error(kDecryptFailed));
+  /// only then enc_serializer must be "json" (Error(kUnsupportedEncSerializer));
+  /// the plaintext must be a JSON object whose uri is a string, args an array
+  /// or null, kwargs an object or null (Error(kMalformedPlaintext)); and with
+  /// check_uri the uri must equal `envelope_uri` (Error(kUriMismatch)). On any
+  /// error no decrypted data is returned and internal plaintext is wiped.
+  DecodedPayload decode(Role role, std::string_view envelope_uri, const EncodedPayload& payload) const;
+
+  const KeyRing& keyring() const noexcept { return *ring_; }
+  const PayloadCodecOptions& options() const noexcept { return options_; }
+
+ private:
+  const KeyRing* ring_;
+  PayloadCodecOptions options_;
+};
+
+}  // namespace wampbox

@@ -1,0 +1,95 @@
+// Curve25519 keys for WAMP-cryptobox.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wampbox {
+
+inline constexpr std::size_t kKeyBytes = 32;
+inline constexpr std::size_t kNonceBytes = 24;
+inline constexpr std::size_t kMacBytes = 16;
+/// Payload bytes = nonce(24) || mac(16) || ciphertext.
+inline constexpr std::size_t kPayloadOverhead = kNonceBytes + kMacBytes;
+
+enum class KeyEncoding { kBase64, kHex };
+
+/// A Curve25519 public key.
+struct PublicKey {
+  std::array<std::uint8_t, kKeyBytes> bytes{};
+
+  /// Parses 32 bytes given as standard padded base64 (44 chars, what
+  /// Autobahn's Key() takes) or as hex (64 chars, what `crossbar keygen` and
+  /// KeyRing.generate_key_hex() emit; an optional "0x" prefix is allowed).
+  /// Anything else throws Error(kInvalidKey) naming the accepted forms.
+  static PublicKey parse(std::string_view text);
+  std::string encode(KeyEncoding enc = KeyEncoding::kBase64) const;
+  bool operator==(const PublicKey&) const = default;
+};
+
+/// A Curve25519 secret key. Wiped (sodium_memzero) on destruction and on
+/// move-from; not copyable by accident (copy is explicit via clone()).
+class SecretKey {
+ public:
+  /// A fresh key from libsodium's CSPRNG.
+  static SecretKey generate();
+  /// Same accepted forms and errors as PublicKey::parse.
+  static SecretKey parse(std::string_view text);
+  static SecretKey from_bytes(std::span<const std::uint8_t, kKeyBytes> raw);
+
+  SecretKey(SecretKey&& other) noexcept;
+  SecretKey& operator=(SecretKey&& other) noexcept;
+  SecretKey(const SecretKey&) = delete;
+  SecretKey& operator=(const SecretKey&) = delete;
+  ~SecretKey();
+
+  SecretKey clone() const;
+  /// X25519 base-point multiplication (crypto_scalarmult_base).
+  PublicKey public_key() const;
+  std::string encode(KeyEncoding enc = KeyEncoding::kBase64) const;
+  std::span<const std::uint8_t, kKeyBytes> bytes() const { return std::span<const std::uint8_t, kKeyBytes>(bytes_); }
+
+ private:
+  SecretKey() = default;
+  std::array<std::uint8_t, kKeyBytes> bytes_{};
+};
+
+/// The shared key of crypto_box_beforenm(pk, sk): HSalsa20 of the X25519
+/// shared point. Wiped on destruction. Throws Error(kInvalidKey) when
+/// libsodium rejects the public key (low-order point / all-zero secret).
+class SharedKey {
+ public:
+  static SharedKey derive(const PublicKey& their_public, const SecretKey& my_secret);
+  static SharedKey from_bytes(std::span<const std::uint8_t, kKeyBytes> raw);
+
+  SharedKey(SharedKey&& other) noexcept;
+  SharedKey& operator=(SharedKey&& other) noexcept;
+  SharedKey(const SharedKey&) = delete;
+  SharedKey& operator=(const SharedKey&) = delete;
+  ~SharedKey();
+
+  std::span<const std::uint8_t, kKeyBytes> bytes() const { return std::span<const std::uint8_t, kKeyBytes>(bytes_); }
+
+ private:
+  SharedKey() = default;
+  std::array<std::uint8_t, kKeyBytes> bytes_{};
+};
+
+/// Appends nonce || mac || ciphertext of `plaintext` to `out`
+/// (crypto_box_easy_afternm). Without `nonce`, 24 fresh bytes come from
+/// libsodium's CSPRNG; a fixed nonce is for known-answer tests only.
+void box_seal_append(const SharedKey& key, std::span<const std::uint8_t> plaintext, std::vector<std::uint8_t>& out,
+                     const std::array<std::uint8_t, kNonceBytes>* fixed_nonce = nullptr);
+
+/// Opens nonce || mac || ciphertext, replacing the contents of `out` with the
+/// plaintext. On any failure (short input, bad MAC) throws
+/// Error(kDecryptFailed) and leaves `out` empty: unauthenticated plaintext is
+/// never released.
+void box_open_into(const SharedKey& key, std::span<const std::uint8_t> payload, std::vector<std::uint8_t>& out);
+
+}  // namespace wampbox

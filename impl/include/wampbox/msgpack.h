@@ -1,0 +1,24 @@
+// MessagePack exactly as Autobahn|Python writes and reads it
+// (msgpack-python: packb(use_bin_type=True), unpackb(raw=False)).
+#pragma once
+
+#include <span>
+#include <cstdint>
+
+#include "wampbox/value.h"
+
+namespace wampbox {
+
+/// Appends the MessagePack encoding of `v`: smallest int forms (positive ints
+/// as fixint/uint8..uint64, negative as negative fixint/int8..int64), floats
+/// as float64, str8/16/32, bin8/16/32, fixarray/array16/32, fixmap/map16/32.
+/// BigInt throws Error(kUnencodable) (msgpack-python raises OverflowError).
+void msgpack_write_append(const Value& v, Bytes& out);
+Bytes msgpack_write(const Value& v);
+
+/// Decodes exactly one MessagePack object spanning all of `data`. Truncated
+/// or trailing data, invalid UTF-8 in str, non-string map keys, ext types, or
+/// nesting deeper than 1024 throw Error(kParseError/kInvalidUtf8).
+Value msgpack_parse(std::span<const std::uint8_t> data);
+
+}  // namespace wampbox

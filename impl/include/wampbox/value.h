@@ -1,0 +1,100 @@
+// The value model for WAMP args/kwargs: everything Autobahn|Python can send.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace wampbox {
+
+using Bytes = std::vector<std::uint8_t>;
+
+class Value;
+using Array = std::vector<Value>;
+/// A dict in insertion order (Python dict semantics: keys are unique; the
+/// parsers keep the *last* value of a duplicated key at the *first* key's
+/// position, as Python's json/msgpack/cbor2 do).
+using Object = std::vector<std::pair<std::string, Value>>;
+
+/// An integer outside [INT64_MIN, UINT64_MAX]. `decimal` is canonical: an
+/// optional '-' then digits without leading zeros.
+struct BigInt {
+  std::string decimal;
+  bool operator==(const BigInt&) const = default;
+};
+
+/// Raw bytes (Python `bytes`), distinct from text.
+struct Binary {
+  Bytes data;
+  bool operator==(const Binary&) const = default;
+};
+
+struct Null {
+  bool operator==(const Null&) const = default;
+};
+
+/// A JSON/MessagePack/CBOR value. Integers are normalised: a value that fits
+/// int64 is always kInt, one in (INT64_MAX, UINT64_MAX] is kUInt, anything
+/// larger in magnitude is kBigInt. Equality is structural, except that floats
+/// compare by bit pattern (so NaN == NaN and 0.0 != -0.0).
+class Value {
+ public:
+  enum class Kind { kNull, kBool, kInt, kUInt, kBigInt, kFloat, kString, kBinary, kArray, kObject };
+
+  Value() : v_(Null{}) {}
+  Value(std::nullptr_t) : v_(Null{}) {}
+  Value(bool b) : v_(b) {}
+  Value(int i) : v_(static_cast<std::int64_t>(i)) {}
+  Value(std::int64_t i) : v_(i) {}
+  Value(std::uint64_t u);  // normalised to kInt when it fits
+  Value(double d) : v_(d) {}
+  Value(const char* s) : v_(std::string(s)) {}
+  Value(std::string s) : v_(std::move(s)) {}
+  Value(std::string_view s) : v_(std::string(s)) {}
+  Value(Binary b) : v_(std::move(b)) {}
+  Value(BigInt b) : v_(std::move(b)) {}
+  Value(Array a) : v_(std::make_shared<Array>(std::move(a))) {}
+  Value(Object o) : v_(std::make_shared<Object>(std::move(o))) {}
+
+  /// From a canonical or non-canonical decimal integer literal; picks
+  /// kInt/kUInt/kBigInt. Throws Error(kParseError) if not an integer literal.
+  static Value integer_from_decimal(std::string_view decimal);
+
+  Kind kind() const noexcept { return static_cast<Kind>(v_.index()); }
+  bool is_null() const noexcept { return kind() == Kind::kNull; }
+
+  bool as_bool() const { return std::get<bool>(v_); }
+  std::int64_t as_int() const { return std::get<std::int64_t>(v_); }
+  std::uint64_t as_uint() const { return std::get<std::uint64_t>(v_); }
+  const BigInt& as_bigint() const { return std::get<BigInt>(v_); }
+  double as_float() const { return std::get<double>(v_); }
+  const std::string& as_string() const { return std::get<std::string>(v_); }
+  const Binary& as_binary() const { return std::get<Binary>(v_); }
+  const Array& as_array() const { return *std::get<std::shared_ptr<Array>>(v_); }
+  Array& as_array() { return mutable_ptr<Array>(); }
+  const Object& as_object() const { return *std::get<std::shared_ptr<Object>>(v_); }
+  Object& as_object() { return mutable_ptr<Object>(); }
+
+  /// Member lookup in an object; nullptr if absent or not an object.
+  const Value* find(std::string_view key) const;
+
+  friend bool operator==(const Value& a, const Value& b);
+
+ private:
+  // Containers are shared and copied on write so that Value copies are cheap.
+  template <class T>
+  T& mutable_ptr() {
+    auto& p = std::get<std::shared_ptr<T>>(v_);
+    if (p.use_count() > 1) p = std::make_shared<T>(*p);
+    return *p;
+  }
+  std::variant<Null, bool, std::int64_t, std::uint64_t, BigInt, double, std::string, Binary,
+               std::shared_ptr<Array>, std::shared_ptr<Object>>
+      v_;
+};
+
+}  // namespace wampbox
