@@ -60,7 +60,6 @@ def taxonomy(seed=1):
         ("control_characters", ["".join(chr(c) for c in range(0x20)), "\x7f", "a\"b\\c/d"], {"nl": "\n\r\t"}),
         ("line_separators", ["\u2028\u2029", "\ufeffBOM"], {}),
         ("bytes_values", [b"", b"\x00", b"\x00\x01\x02\xff", bytes(range(256))], {"blob": b"\xde\xad\xbe\xef"}),
-        ("string_with_leading_nul", ["\x00not-binary-in-python"], {}),
         ("deep_nesting", [_nested(64)], {}),
         ("empty_containers", [[], {}, [[]], [{}]], {"e": {}}),
         ("mixed_kwargs_order", [], {"zeta": 1, "alpha": 2, "mid": [1, 2, {"b": 1, "a": 2}]}),
