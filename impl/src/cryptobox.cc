@@ -1,0 +1,189 @@
+#include "wampbox/cryptobox.h"
+
+#include <sodium.h>
+
+#include <span>
+#include <string>
+#include <utility>
+
+#include "wampbox/encoding.h"
+#include "wampbox/error.h"
+#include "wampbox/json.h"
+
+namespace wampbox {
+namespace {
+
+// Appends `s` as a JSON string exactly as Python's json.dumps(ensure_ascii=False)
+// writes a str (the same rules as json_write_append), without building a
+// Value: the URI is written on the hot path, which must not allocate.
+void json_string_append(std::string_view s, std::string& out) {
+  if (!is_valid_utf8(s)) throw Error(ErrorCode::kInvalidUtf8, "URI is not valid UTF-8");
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  std::size_t run = 0;  // start of the pending run of characters copied verbatim
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': out.append("\\\""); break;
+      case '\\': out.append("\\\\"); break;
+      case '\n': out.append("\\n"); break;
+      case '\r': out.append("\\r"); break;
+      case '\t': out.append("\\t"); break;
+      case '\b': out.append("\\b"); break;
+      case '\f': out.append("\\f"); break;
+      default: {
+        const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
+        out.append(esc, sizeof esc);
+      }
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out.push_back('"');
+}
+
+void check_args(const Value& args, const Value& kwargs) {
+  if (args.kind() != Value::Kind::kArray && !args.is_null()) {
+    throw Error(ErrorCode::kInvalidArgument, "cryptobox: args must be an array or null");
+  }
+  if (kwargs.kind() != Value::Kind::kObject && !kwargs.is_null()) {
+    throw Error(ErrorCode::kInvalidArgument, "cryptobox: kwargs must be an object or null");
+  }
+}
+
+// Wipes a plaintext buffer's contents (not its capacity: bytes past size()
+// were wiped when they were last in use) and empties it, however the scope
+// is left.
+template <class Buffer>
+struct WipeOnExit {
+  explicit WipeOnExit(Buffer& b) : buf(b) {}
+  WipeOnExit(const WipeOnExit&) = delete;
+  WipeOnExit& operator=(const WipeOnExit&) = delete;
+  ~WipeOnExit() {
+    if (!buf.empty()) sodium_memzero(buf.data(), buf.size());
+    buf.clear();
+  }
+  Buffer& buf;
+};
+
+const char* role_name(Role r) { return r == Role::kOriginator ? "originator" : "responder"; }
+
+}  // namespace
+
+void cryptobox_plaintext_append(std::string_view uri, const Value& args, const Value& kwargs, std::string& out) {
+  // Key order uri, args, kwargs: the order of the dict literal in Autobahn's KeyRing.encode.
+  out.append("{\"uri\":");
+  json_string_append(uri, out);
+  out.append(",\"args\":");
+  json_write_append(args, out);
+  out.append(",\"kwargs\":");
+  json_write_append(kwargs, out);
+  out.push_back('}');
+}
+
+PayloadCodec::PayloadCodec(const KeyRing& ring, PayloadCodecOptions options) : ring_(&ring), options_(options) {}
+
+bool PayloadCodec::encode_into(Role role, std::string_view uri, const Value& args, const Value& kwargs, Bytes& out,
+                               std::string& scratch, const std::array<std::uint8_t, kNonceBytes>* fixed_nonce) const {
+  check_args(args, kwargs);
+  const Key* key = ring_->find(uri);
+  if (key == nullptr) return false;  // no key covers the URI: the message goes in plaintext
+  if (!key->has_role(role)) {
+    if (options_.autobahn_plaintext_fallback) return false;
+    throw Error(ErrorCode::kMissingRole, std::string("cryptobox: the key for \"") + std::string(uri) +
+                                             "\" has no " + role_name(role) +
+                                             " box; refusing to send in plaintext (Autobahn would, silently)");
+  }
+  const SharedKey& shared = key->shared(role);
+  WipeOnExit wipe{scratch};
+  scratch.clear();
+  cryptobox_plaintext_append(uri, args, kwargs, scratch);
+  out.clear();
+  box_seal_append(shared,
+                  std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(scratch.data()), scratch.size()),
+                  out, fixed_nonce);
+  return true;
+}
+
+std::optional<EncodedPayload> PayloadCodec::encode(Role role, std::string_view uri, const Value& args,
+                                                   const Value& kwargs) const {
+  EncodedPayload p;
+  std::string scratch;
+  if (!encode_into(role, uri, args, kwargs, p.payload, scratch, nullptr)) return std::nullopt;
+  return p;
+}
+
+std::optional<EncodedPayload> PayloadCodec::encode_with_fixed_nonce(
+    Role role, std::string_view uri, const Value& args, const Value& kwargs,
+    const std::array<std::uint8_t, kNonceBytes>& nonce) const {
+  EncodedPayload p;
+  std::string scratch;
+  if (!encode_into(role, uri, args, kwargs, p.payload, scratch, &nonce)) return std::nullopt;
+  return p;
+}
+
+DecodedPayload PayloadCodec::decode(Role role, std::string_view envelope_uri, const EncodedPayload& payload) const {
+  // The order of checks is Autobahn's (see cryptobox.h); in particular the
+  // serializer is only looked at once the MAC has verified.
+  if (payload.enc_algo != kEncAlgoCryptobox) {
+    throw Error(ErrorCode::kUnsupportedEncAlgo,
+                "cryptobox: unsupported enc_algo \"" + payload.enc_algo + "\" (only \"cryptobox\" is supported)");
+  }
+  const Key* key = ring_->find(envelope_uri);
+  if (key == nullptr) {
+    throw Error(ErrorCode::kNoKey,
+                "cryptobox: received an encrypted payload for \"" + std::string(envelope_uri) + "\" but no key matches");
+  }
+  if (!key->has_role(role)) {
+    throw Error(ErrorCode::kMissingRole, std::string("cryptobox: the key for \"") + std::string(envelope_uri) +
+                                             "\" has no " + role_name(role) + " box");
+  }
+  Bytes plaintext;
+  WipeOnExit wipe{plaintext};
+  box_open_into(key->shared(role), payload.payload, plaintext);
+
+  if (payload.enc_serializer != kEncSerializerJson) {
+    throw Error(ErrorCode::kUnsupportedEncSerializer,
+                "cryptobox: unsupported enc_serializer \"" + payload.enc_serializer + "\" (only \"json\" is supported)");
+  }
+
+  Value doc;
+  try {
+    doc = json_parse(std::string_view(reinterpret_cast<const char*>(plaintext.data()), plaintext.size()));
+  } catch (const Error& e) {
+    // The parser's message may quote the plaintext: keep only the code.
+    throw Error(ErrorCode::kMalformedPlaintext,
+                "cryptobox: decrypted payload is not valid JSON (" + std::string(to_string(e.code())) + ")");
+  }
+  if (doc.kind() != Value::Kind::kObject) {
+    throw Error(ErrorCode::kMalformedPlaintext, "cryptobox: decrypted payload is not a JSON object");
+  }
+  // Autobahn reads the members with dict.get(): absent args/kwargs are None.
+  // Other members are ignored, as there.
+  const Value* uri = doc.find("uri");
+  if (uri == nullptr || uri->kind() != Value::Kind::kString) {
+    throw Error(ErrorCode::kMalformedPlaintext, "cryptobox: decrypted payload has no string \"uri\"");
+  }
+  const Value* args = doc.find("args");
+  if (args != nullptr && args->kind() != Value::Kind::kArray && !args->is_null()) {
+    throw Error(ErrorCode::kMalformedPlaintext, "cryptobox: decrypted \"args\" is neither an array nor null");
+  }
+  const Value* kwargs = doc.find("kwargs");
+  if (kwargs != nullptr && kwargs->kind() != Value::Kind::kObject && !kwargs->is_null()) {
+    throw Error(ErrorCode::kMalformedPlaintext, "cryptobox: decrypted \"kwargs\" is neither an object nor null");
+  }
+  if (options_.check_uri && uri->as_string() != envelope_uri) {
+    throw Error(ErrorCode::kUriMismatch, "cryptobox: URI inside the encrypted payload (\"" + uri->as_string() +
+                                             "\") differs from the envelope URI (\"" + std::string(envelope_uri) +
+                                             "\")");
+  }
+  DecodedPayload out;
+  out.uri = uri->as_string();
+  if (args != nullptr) out.args = *args;
+  if (kwargs != nullptr) out.kwargs = *kwargs;
+  return out;
+}
+
+}  // namespace wampbox
