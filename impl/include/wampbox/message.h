@@ -64,7 +64,9 @@ struct Message {
 /// Serializes `m` into `out` (replaced). JSON frames are UTF-8 text with
 /// binary as "\u0000"+base64. Throws Error(kInvalidArgument) for an
 /// inconsistent Message (e.g. both payload and args) and Error(kUnencodable)
-/// for values the serializer cannot carry.
+/// for values the serializer cannot carry. As Autobahn's `if self.payload:`,
+/// an empty payload is written in the plain form (no payload element and no
+/// enc_* attributes). `uri` is not written for types whose frame has none.
 void encode_frame_into(const Message& m, Serializer s, Bytes& out);
 Bytes encode_frame(const Message& m, Serializer s);
 
@@ -101,6 +103,17 @@ std::optional<Message> seal_message(const PayloadCodec& codec, const Message& m,
 /// Errors as PayloadCodec::decode.
 Message open_message(const PayloadCodec& codec, const Message& m, std::optional<std::string_view> uri = std::nullopt,
                      std::string* decrypted_uri = nullptr);
+
+/// As seal_message / open_message, with the role given explicitly instead of
+/// seal_role / open_role: for test tools and routers that produce or inspect
+/// frames of the other direction (e.g. an EVENT sealed with the originator box,
+/// as the PUBLISH it was forwarded from).
+std::optional<Message> seal_message_with_role(const PayloadCodec& codec, Role role, const Message& m,
+                                              std::optional<std::string_view> uri = std::nullopt,
+                                              const std::array<std::uint8_t, kNonceBytes>* fixed_nonce = nullptr);
+Message open_message_with_role(const PayloadCodec& codec, Role role, const Message& m,
+                               std::optional<std::string_view> uri = std::nullopt,
+                               std::string* decrypted_uri = nullptr);
 
 /// Where enc_algo/enc_key/enc_serializer go among this type's Options/Details:
 /// before the first of these keys present in options, else at the end
