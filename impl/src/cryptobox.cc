@@ -27,13 +27,27 @@ void json_string_append(std::string_view s, std::string& out) {
     out.append(s.data() + run, i - run);
     run = i + 1;
     switch (c) {
-      case '"': out.append("\\\""); break;
-      case '\\': out.append("\\\\"); break;
-      case '\n': out.append("\\n"); break;
-      case '\r': out.append("\\r"); break;
-      case '\t': out.append("\\t"); break;
-      case '\b': out.append("\\b"); break;
-      case '\f': out.append("\\f"); break;
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
+      case '\b':
+        out.append("\\b");
+        break;
+      case '\f':
+        out.append("\\f");
+        break;
       default: {
         const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
         out.append(esc, sizeof esc);
@@ -92,8 +106,8 @@ bool PayloadCodec::encode_into(Role role, std::string_view uri, const Value& arg
   if (key == nullptr) return false;  // no key covers the URI: the message goes in plaintext
   if (!key->has_role(role)) {
     if (options_.autobahn_plaintext_fallback) return false;
-    throw Error(ErrorCode::kMissingRole, std::string("cryptobox: the key for \"") + std::string(uri) +
-                                             "\" has no " + role_name(role) +
+    throw Error(ErrorCode::kMissingRole, std::string("cryptobox: the key for \"") + std::string(uri) + "\" has no " +
+                                             role_name(role) +
                                              " box; refusing to send in plaintext (Autobahn would, silently)");
   }
   const SharedKey& shared = key->shared(role);
@@ -133,8 +147,8 @@ DecodedPayload PayloadCodec::decode(Role role, std::string_view envelope_uri, co
   }
   const Key* key = ring_->find(envelope_uri);
   if (key == nullptr) {
-    throw Error(ErrorCode::kNoKey,
-                "cryptobox: received an encrypted payload for \"" + std::string(envelope_uri) + "\" but no key matches");
+    throw Error(ErrorCode::kNoKey, "cryptobox: received an encrypted payload for \"" + std::string(envelope_uri) +
+                                       "\" but no key matches");
   }
   if (!key->has_role(role)) {
     throw Error(ErrorCode::kMissingRole, std::string("cryptobox: the key for \"") + std::string(envelope_uri) +
@@ -145,8 +159,8 @@ DecodedPayload PayloadCodec::decode(Role role, std::string_view envelope_uri, co
   box_open_into(key->shared(role), payload.payload, plaintext);
 
   if (payload.enc_serializer != kEncSerializerJson) {
-    throw Error(ErrorCode::kUnsupportedEncSerializer,
-                "cryptobox: unsupported enc_serializer \"" + payload.enc_serializer + "\" (only \"json\" is supported)");
+    throw Error(ErrorCode::kUnsupportedEncSerializer, "cryptobox: unsupported enc_serializer \"" +
+                                                          payload.enc_serializer + "\" (only \"json\" is supported)");
   }
 
   Value doc;

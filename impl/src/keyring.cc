@@ -251,8 +251,8 @@ struct WipeParts {
   Key::Parts& parts;
   std::optional<std::string>& single;
   ~WipeParts() {
-    for (auto* s : {&parts.originator_priv, &parts.originator_pub, &parts.responder_priv, &parts.responder_pub,
-                    &single}) {
+    for (auto* s :
+         {&parts.originator_priv, &parts.originator_pub, &parts.responder_priv, &parts.responder_pub, &single}) {
       if (*s) wipe_string(**s);
     }
   }
@@ -278,11 +278,16 @@ KeyRing load_keyring_json(std::string_view json_text) {
     WipeParts wipe_parts{parts, single};
     for (const auto& [name, value] : entry.as_object()) {
       std::optional<std::string>* slot = nullptr;
-      if (name == "originator_priv") slot = &parts.originator_priv;
-      else if (name == "originator_pub") slot = &parts.originator_pub;
-      else if (name == "responder_priv") slot = &parts.responder_priv;
-      else if (name == "responder_pub") slot = &parts.responder_pub;
-      else if (name == "private") slot = &single;
+      if (name == "originator_priv")
+        slot = &parts.originator_priv;
+      else if (name == "originator_pub")
+        slot = &parts.originator_pub;
+      else if (name == "responder_priv")
+        slot = &parts.responder_priv;
+      else if (name == "responder_pub")
+        slot = &parts.responder_pub;
+      else if (name == "private")
+        slot = &single;
       else {
         throw Error(ErrorCode::kParseError,
                     "keyring: " + where + ": unknown field \"" + name +

@@ -228,9 +228,8 @@ void box_open_into(const SharedKey& key, std::span<const std::uint8_t> payload, 
   }
   if (payload.size() < kPayloadOverhead) {
     wipe_and_clear(out);
-    throw Error(ErrorCode::kDecryptFailed,
-                "decryption failed: payload of " + std::to_string(payload.size()) +
-                    " bytes is shorter than nonce + MAC (40 bytes)");
+    throw Error(ErrorCode::kDecryptFailed, "decryption failed: payload of " + std::to_string(payload.size()) +
+                                               " bytes is shorter than nonce + MAC (40 bytes)");
   }
   wipe_and_clear(out);
   out.resize(payload.size() - kPayloadOverhead);
@@ -238,7 +237,8 @@ void box_open_into(const SharedKey& key, std::span<const std::uint8_t> payload, 
   if (crypto_box_open_easy_afternm(out.data(), payload.data() + kNonceBytes, payload.size() - kNonceBytes,
                                    payload.data(), key.bytes().data()) != 0) {
     wipe_and_clear(out);
-    throw Error(ErrorCode::kDecryptFailed, "decryption failed: MAC verification failed (wrong key or corrupted payload)");
+    throw Error(ErrorCode::kDecryptFailed,
+                "decryption failed: MAC verification failed (wrong key or corrupted payload)");
   }
 }
 

@@ -1,5 +1,6 @@
 #include "wampbox/keys.h"
 
+#include <gtest/gtest.h>
 #include <sodium.h>
 
 #include <algorithm>
@@ -8,8 +9,6 @@
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "wampbox/error.h"
 
@@ -119,11 +118,11 @@ TEST(Keys, RejectsWrongLengthsNamingTheAcceptedForms) {
 TEST(Keys, RejectsMalformedBase64AndHex) {
   std::string good = kOriginatorPriv;
   std::vector<std::string> bad = {
-      good.substr(0, 43) + "A",                   // no padding (44 chars of data = 33 bytes)
-      good.substr(0, 42) + "==",                  // 31 bytes
+      good.substr(0, 43) + "A",                    // no padding (44 chars of data = 33 bytes)
+      good.substr(0, 42) + "==",                   // 31 bytes
       good.substr(0, 10) + "*" + good.substr(11),  // not in the alphabet
       good.substr(0, 10) + "-" + good.substr(11),  // URL-safe alphabet
-      good.substr(0, 42) + "N=",                  // non-zero padding bits ("M=" is the canonical form)
+      good.substr(0, 42) + "N=",                   // non-zero padding bits ("M=" is the canonical form)
       "=" + good.substr(1),
   };
   for (const auto& text : bad) {

@@ -1,0 +1,381 @@
+#include "wampbox/keyring.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "wampbox/error.h"
+
+namespace wampbox {
+namespace {
+
+// crossbar-examples encryption/cryptobox/sample_keys.py
+constexpr const char* kOriginatorPriv = "6m0rnaVAP0PvvkS11QLKYVHDUqC8sQYrj5t+ez+yhYM=";
+constexpr const char* kOriginatorPub = "GTtQ37XGJO2O4R8Dvx4AUo8pe61D9evIWpKGQAPdOh0=";
+constexpr const char* kResponderPriv = "ss1v3Nbg65NGGzz8fno17hUCS669pIvPKd3T40oWkEE=";
+constexpr const char* kResponderPub = "5Q3rK3UhNZzdviBw9MtbNrrPHR9bsFSGMEtr2H3ZaxQ=";
+constexpr const char* kOriginatorPrivHex = "ea6d2b9da5403f43efbe44b5d502ca6151c352a0bcb1062b8f9b7e7b3fb28583";
+constexpr const char* kOriginatorPubHex = "193b50dfb5c624ed8ee11f03bf1e00528f297bad43f5ebc85a92864003dd3a1d";
+constexpr const char* kResponderPrivHex = "b2cd6fdcd6e0eb93461b3cfc7e7a35ee15024baebda48bcf29ddd3e34a169041";
+constexpr const char* kResponderPubHex = "e50deb2b7521359cddbe2070f4cb5b36bacf1d1f5bb05486304b6bd87dd96b14";
+// crypto_box_beforenm(RESPONDER_PUB, ORIGINATOR_PRIV) and
+// crypto_box_beforenm(pub(ORIGINATOR_PRIV), ORIGINATOR_PRIV), computed with PyNaCl.
+constexpr const char* kSampleSharedHex = "526b79d60a59530527e60e8462094bc9ab4c2de124f710a2a36f9b85e586f772";
+constexpr const char* kSingleSharedHex = "f43f52239d8d053cda03d1ad9a8b73693a9a3e865760e16b642129ec338c06ec";
+constexpr const char* kZeroKeyHex = "0000000000000000000000000000000000000000000000000000000000000000";
+
+std::string to_hex(std::span<const std::uint8_t> b) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string s;
+  for (std::uint8_t c : b) {
+    s.push_back(kDigits[c >> 4]);
+    s.push_back(kDigits[c & 0xF]);
+  }
+  return s;
+}
+
+template <class F>
+Error error_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no wampbox::Error thrown";
+  return Error(ErrorCode::kInvalidArgument, "none");
+}
+
+bool contains(const std::string& haystack, std::string_view needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+Key::Parts parts(std::optional<std::string> originator_priv, std::optional<std::string> originator_pub,
+                 std::optional<std::string> responder_priv, std::optional<std::string> responder_pub) {
+  Key::Parts p;
+  p.originator_priv = std::move(originator_priv);
+  p.originator_pub = std::move(originator_pub);
+  p.responder_priv = std::move(responder_priv);
+  p.responder_pub = std::move(responder_pub);
+  return p;
+}
+
+Key full_key() { return Key::from_parts(parts(kOriginatorPriv, std::nullopt, kResponderPriv, std::nullopt)); }
+
+// ---------------------------------------------------------------------------
+// Key
+
+TEST(Key, BothPrivatesGiveBothBoxesWithTheSameSharedKey) {
+  Key k = full_key();
+  ASSERT_TRUE(k.has_role(Role::kOriginator));
+  ASSERT_TRUE(k.has_role(Role::kResponder));
+  EXPECT_EQ(to_hex(k.shared(Role::kOriginator).bytes()), kSampleSharedHex);
+  EXPECT_EQ(to_hex(k.shared(Role::kResponder).bytes()), kSampleSharedHex);
+  ASSERT_TRUE(k.originator_pub());
+  ASSERT_TRUE(k.responder_pub());
+  EXPECT_EQ(k.originator_pub()->encode(), kOriginatorPub);
+  EXPECT_EQ(k.responder_pub()->encode(), kResponderPub);
+}
+
+TEST(Key, OriginatorOnly) {
+  // What a publisher / caller holds.
+  Key k = Key::from_parts(parts(kOriginatorPriv, std::nullopt, std::nullopt, kResponderPub));
+  EXPECT_TRUE(k.has_role(Role::kOriginator));
+  EXPECT_FALSE(k.has_role(Role::kResponder));
+  EXPECT_EQ(to_hex(k.shared(Role::kOriginator).bytes()), kSampleSharedHex);
+  EXPECT_EQ(error_of([&] { k.shared(Role::kResponder); }).code(), ErrorCode::kMissingRole);
+}
+
+TEST(Key, ResponderOnly) {
+  // What a subscriber / callee holds.
+  Key k = Key::from_parts(parts(std::nullopt, kOriginatorPub, kResponderPriv, std::nullopt));
+  EXPECT_FALSE(k.has_role(Role::kOriginator));
+  EXPECT_TRUE(k.has_role(Role::kResponder));
+  EXPECT_EQ(to_hex(k.shared(Role::kResponder).bytes()), kSampleSharedHex);
+  EXPECT_EQ(error_of([&] { k.shared(Role::kOriginator); }).code(), ErrorCode::kMissingRole);
+}
+
+TEST(Key, MatchingPublicKeyAlongsideItsPrivateIsAccepted) {
+  // (Autobahn 22.7.1 itself rejects this combination by accident: it compares
+  // the given string with a PublicKey object.)
+  Key k = Key::from_parts(parts(kOriginatorPriv, kOriginatorPub, kResponderPriv, kResponderPubHex));
+  EXPECT_TRUE(k.has_role(Role::kOriginator));
+  EXPECT_TRUE(k.has_role(Role::kResponder));
+}
+
+TEST(Key, ContradictingPublicKeyIsRejected) {
+  Error e = error_of([] { Key::from_parts(parts(kOriginatorPriv, kResponderPub, std::nullopt, kResponderPub)); });
+  EXPECT_EQ(e.code(), ErrorCode::kInvalidKey);
+  EXPECT_TRUE(contains(e.what(), "originator_pub")) << e.what();
+  e = error_of([] { Key::from_parts(parts(std::nullopt, kOriginatorPub, kResponderPriv, kOriginatorPub)); });
+  EXPECT_EQ(e.code(), ErrorCode::kInvalidKey);
+  EXPECT_TRUE(contains(e.what(), "responder_pub")) << e.what();
+}
+
+TEST(Key, InsufficientKeysAreRejected) {
+  EXPECT_EQ(error_of([] { Key::from_parts(parts(std::nullopt, std::nullopt, std::nullopt, std::nullopt)); }).code(),
+            ErrorCode::kInvalidKey);
+  EXPECT_EQ(error_of([] { Key::from_parts(parts(std::nullopt, kOriginatorPub, std::nullopt, kResponderPub)); }).code(),
+            ErrorCode::kInvalidKey);
+  EXPECT_EQ(error_of([] { Key::from_parts(parts(kOriginatorPriv, std::nullopt, std::nullopt, std::nullopt)); }).code(),
+            ErrorCode::kInvalidKey);
+  EXPECT_EQ(error_of([] { Key::from_parts(parts(std::nullopt, std::nullopt, kResponderPriv, std::nullopt)); }).code(),
+            ErrorCode::kInvalidKey);
+}
+
+TEST(Key, BadPartIsNamed) {
+  Error e = error_of([] { Key::from_parts(parts(kOriginatorPriv, std::nullopt, std::nullopt, "nope")); });
+  EXPECT_EQ(e.code(), ErrorCode::kInvalidKey);
+  EXPECT_TRUE(contains(e.what(), "responder_pub")) << e.what();
+  EXPECT_TRUE(contains(e.what(), "got 4 characters")) << e.what();
+}
+
+TEST(Key, HexAndBase64AreEquivalent) {
+  Key hex = Key::from_parts(
+      parts(kOriginatorPrivHex, kOriginatorPubHex, std::string("0x") + kResponderPrivHex, kResponderPubHex));
+  EXPECT_EQ(to_hex(hex.shared(Role::kOriginator).bytes()), kSampleSharedHex);
+  EXPECT_EQ(to_hex(hex.shared(Role::kResponder).bytes()), kSampleSharedHex);
+  EXPECT_EQ(*hex.originator_pub(), *full_key().originator_pub());
+}
+
+TEST(Key, SinglePrivateKeyServesBothRoles) {
+  for (const char* priv : {kOriginatorPriv, kOriginatorPrivHex}) {
+    Key k = Key::from_single_private(priv);
+    ASSERT_TRUE(k.has_role(Role::kOriginator));
+    ASSERT_TRUE(k.has_role(Role::kResponder));
+    EXPECT_EQ(to_hex(k.shared(Role::kOriginator).bytes()), kSingleSharedHex);
+    EXPECT_EQ(to_hex(k.shared(Role::kResponder).bytes()), kSingleSharedHex);
+    EXPECT_EQ(k.originator_pub()->encode(), kOriginatorPub);
+    EXPECT_EQ(k.responder_pub()->encode(), kOriginatorPub);
+  }
+  EXPECT_EQ(error_of([] { Key::from_single_private("short"); }).code(), ErrorCode::kInvalidKey);
+}
+
+TEST(Key, LowOrderPublicKeyIsRejected) {
+  Error e = error_of([] { Key::from_parts(parts(kOriginatorPriv, std::nullopt, std::nullopt, kZeroKeyHex)); });
+  EXPECT_EQ(e.code(), ErrorCode::kInvalidKey);
+  EXPECT_TRUE(contains(e.what(), "low-order")) << e.what();
+  EXPECT_EQ(error_of([] { Key::from_parts(parts(std::nullopt, kZeroKeyHex, kResponderPriv, std::nullopt)); }).code(),
+            ErrorCode::kInvalidKey);
+}
+
+// ---------------------------------------------------------------------------
+// KeyRing lookup
+
+// Distinguishable keys: each a single private key made from a seed byte.
+Key key_n(int n) {
+  std::string hex;
+  for (int i = 0; i < 32; ++i) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    int b = (n * 31 + i * 7 + 1) & 0xFF;
+    hex.push_back(kDigits[b >> 4]);
+    hex.push_back(kDigits[b & 0xF]);
+  }
+  return Key::from_single_private(hex);
+}
+
+TEST(KeyRing, EmptyRingFindsNothing) {
+  KeyRing ring;
+  EXPECT_EQ(ring.find("com.myapp.x"), nullptr);
+  EXPECT_EQ(ring.find(""), nullptr);
+  EXPECT_FALSE(ring.matched_prefix("com.myapp.x"));
+  EXPECT_EQ(ring.size(), 0u);
+  EXPECT_FALSE(ring.remove_key("com"));
+}
+
+TEST(KeyRing, LongestCharacterPrefixThenDefault) {
+  KeyRing ring;
+  ring.set_key("com.myapp.enc", key_n(1));
+  ring.set_key("com.myapp.encrypted.", key_n(2));
+  ring.set_key("com.myapp.encrypted.secret.", key_n(3));
+  ring.set_key("org.", key_n(4));
+  EXPECT_EQ(ring.size(), 4u);
+
+  // Not per URI component: "com.myapp.enc" covers "com.myapp.encX..." too.
+  EXPECT_EQ(ring.matched_prefix("com.myapp.encrypted.x"), "com.myapp.encrypted.");
+  EXPECT_EQ(ring.matched_prefix("com.myapp.encryptedx"), "com.myapp.enc");
+  EXPECT_EQ(ring.matched_prefix("com.myapp.encoder"), "com.myapp.enc");
+  EXPECT_EQ(ring.matched_prefix("com.myapp.enc"), "com.myapp.enc");
+  EXPECT_EQ(ring.matched_prefix("com.myapp.encrypted.secret.a"), "com.myapp.encrypted.secret.");
+  EXPECT_EQ(ring.matched_prefix("com.myapp.encrypted.secre"), "com.myapp.encrypted.");
+  EXPECT_FALSE(ring.matched_prefix("com.myapp.en"));
+  EXPECT_FALSE(ring.matched_prefix("com.myapp"));
+  EXPECT_FALSE(ring.matched_prefix("net.x"));
+  EXPECT_EQ(ring.find("net.x"), nullptr);
+
+  const Key* enc = ring.find("com.myapp.encoder");
+  const Key* encrypted = ring.find("com.myapp.encrypted.x");
+  ASSERT_NE(enc, nullptr);
+  ASSERT_NE(encrypted, nullptr);
+  EXPECT_NE(enc, encrypted);
+  EXPECT_EQ(*enc->originator_pub(), *key_n(1).originator_pub());
+  EXPECT_EQ(*encrypted->originator_pub(), *key_n(2).originator_pub());
+
+  ring.set_key("", key_n(5));
+  EXPECT_EQ(ring.matched_prefix("net.x"), "");
+  EXPECT_EQ(ring.matched_prefix("com.myapp"), "");
+  EXPECT_EQ(ring.matched_prefix(""), "");
+  EXPECT_EQ(*ring.find("net.x")->originator_pub(), *key_n(5).originator_pub());
+  // A longer prefix still wins over the default.
+  EXPECT_EQ(ring.matched_prefix("org.x"), "org.");
+}
+
+TEST(KeyRing, SetReplacesAndRemoveRemovesExactly) {
+  KeyRing ring;
+  ring.set_key("com.a.", key_n(1));
+  ring.set_key("com.a.", key_n(2));
+  EXPECT_EQ(ring.size(), 1u);
+  EXPECT_EQ(*ring.find("com.a.x")->originator_pub(), *key_n(2).originator_pub());
+  ring.set_key("", key_n(3));
+  EXPECT_FALSE(ring.remove_key("com.a"));
+  EXPECT_FALSE(ring.remove_key("com.a.x"));
+  EXPECT_TRUE(ring.remove_key("com.a."));
+  EXPECT_FALSE(ring.remove_key("com.a."));
+  EXPECT_EQ(ring.matched_prefix("com.a.x"), "");
+  EXPECT_TRUE(ring.remove_key(""));
+  EXPECT_EQ(ring.find("com.a.x"), nullptr);
+  EXPECT_EQ(ring.size(), 0u);
+}
+
+TEST(KeyRing, MatchedKeyWithoutTheRoleDoesNotFallBackToTheDefault) {
+  // As Autobahn: the longest prefix decides; its missing box is not filled in from the default.
+  KeyRing ring;
+  ring.set_key("", full_key());
+  ring.set_key("com.pub.", Key::from_parts(parts(kOriginatorPriv, std::nullopt, std::nullopt, kResponderPub)));
+  const Key* k = ring.find("com.pub.topic");
+  ASSERT_NE(k, nullptr);
+  EXPECT_FALSE(k->has_role(Role::kResponder));
+}
+
+TEST(KeyRing, MoveKeepsTheKeys) {
+  KeyRing a;
+  a.set_key("x", key_n(1));
+  KeyRing b = std::move(a);
+  EXPECT_EQ(b.matched_prefix("xyz"), "x");
+  KeyRing c;
+  c = std::move(b);
+  EXPECT_EQ(c.size(), 1u);
+  EXPECT_NE(c.find("x"), nullptr);
+}
+
+// The lookup's skip-ahead logic against a brute-force scan, over a small
+// alphabet so that prefixes collide a lot.
+TEST(KeyRing, LookupAgreesWithBruteForce) {
+  std::mt19937 rng(12345);
+  auto random_string = [&](std::size_t max_len) {
+    std::uniform_int_distribution<std::size_t> len(0, max_len);
+    std::uniform_int_distribution<int> ch(0, 2);
+    std::string s(len(rng), 'a');
+    for (char& c : s) c = static_cast<char>("ab."[ch(rng)]);
+    return s;
+  };
+  for (int round = 0; round < 30; ++round) {
+    KeyRing ring;
+    std::vector<std::string> prefixes;
+    const int n = 1 + round % 12;
+    for (int i = 0; i < n; ++i) {
+      std::string p = random_string(6);
+      if (round % 3 == 0 && p.empty()) continue;  // some rounds without a default
+      prefixes.push_back(p);
+      ring.set_key(p, Key::from_single_private(std::string(64, '1')));
+    }
+    std::sort(prefixes.begin(), prefixes.end());
+    prefixes.erase(std::unique(prefixes.begin(), prefixes.end()), prefixes.end());
+    ASSERT_EQ(ring.size(), prefixes.size());
+    for (int q = 0; q < 200; ++q) {
+      std::string uri = random_string(9);
+      std::optional<std::string> expect;
+      for (const auto& p : prefixes) {
+        if (uri.starts_with(p) && (!expect || p.size() > expect->size())) expect = p;
+      }
+      ASSERT_EQ(ring.matched_prefix(uri), expect) << "uri=" << uri;
+      ASSERT_EQ(ring.find(uri) != nullptr, expect.has_value());
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// load_keyring_json
+
+TEST(KeyRingFile, LoadsEveryEntryForm) {
+  std::string text = std::string(R"({
+    "com.myapp.": {"originator_priv": ")") +
+                     kOriginatorPriv + R"(", "responder_pub": ")" + kResponderPub + R"("},
+    "com.myapp.callee.": {"responder_priv": ")" +
+                     kResponderPrivHex + R"(", "originator_pub": ")" + kOriginatorPub + R"("},
+    "com.other.": {"private": ")" +
+                     kOriginatorPriv + R"("},
+    "com.full.": {"originator_priv": ")" +
+                     kOriginatorPriv + R"(", "originator_pub": ")" + kOriginatorPub + R"(", "responder_priv": ")" +
+                     kResponderPriv + R"(", "responder_pub": ")" + kResponderPub + R"("},
+    "": {"private": "0x)" +
+                     kResponderPrivHex + R"("}
+  })";
+  KeyRing ring = load_keyring_json(text);
+  EXPECT_EQ(ring.size(), 5u);
+  const Key* k = ring.find("com.myapp.x");
+  ASSERT_NE(k, nullptr);
+  EXPECT_TRUE(k->has_role(Role::kOriginator));
+  EXPECT_FALSE(k->has_role(Role::kResponder));
+  EXPECT_EQ(to_hex(k->shared(Role::kOriginator).bytes()), kSampleSharedHex);
+  k = ring.find("com.myapp.callee.proc");
+  ASSERT_NE(k, nullptr);
+  EXPECT_FALSE(k->has_role(Role::kOriginator));
+  EXPECT_EQ(to_hex(k->shared(Role::kResponder).bytes()), kSampleSharedHex);
+  k = ring.find("com.other.x");
+  ASSERT_NE(k, nullptr);
+  EXPECT_EQ(to_hex(k->shared(Role::kOriginator).bytes()), kSingleSharedHex);
+  EXPECT_TRUE(ring.find("com.full.x")->has_role(Role::kResponder));
+  EXPECT_EQ(ring.matched_prefix("net.x"), "");
+  EXPECT_EQ(ring.find("net.x")->originator_pub()->encode(), kResponderPub);
+}
+
+TEST(KeyRingFile, EmptyObjectIsAnEmptyRing) { EXPECT_EQ(load_keyring_json("{}").size(), 0u); }
+
+struct BadFile {
+  std::string text;
+  ErrorCode code;
+  std::string must_mention;
+};
+
+TEST(KeyRingFile, ErrorsNameTheOffendingPrefix) {
+  const std::string priv = kOriginatorPriv;
+  const std::vector<BadFile> cases = {
+      {R"({"com.a.": {"private": ")" + priv + R"(", "colour": "blue"}})", ErrorCode::kParseError, "com.a."},
+      {R"({"com.a.": {"private": ")" + priv + R"(", "colour": "blue"}})", ErrorCode::kParseError, "colour"},
+      {R"({"com.b.": {"private": 42}})", ErrorCode::kParseError, "com.b."},
+      {R"({"com.b.": {"originator_priv": null, "responder_pub": "x"}})", ErrorCode::kParseError, "com.b."},
+      {R"({"com.c.": "just a string"})", ErrorCode::kParseError, "com.c."},
+      {R"({"com.c.": [1, 2]})", ErrorCode::kParseError, "com.c."},
+      {R"({"com.d.": {"private": "tooshort"}})", ErrorCode::kInvalidKey, "com.d."},
+      {R"({"com.e.": {"originator_pub": ")" + std::string(kOriginatorPub) + R"("}})", ErrorCode::kInvalidKey, "com.e."},
+      {R"({"com.f.": {"private": ")" + priv + R"(", "responder_pub": ")" + kResponderPub + R"("}})",
+       ErrorCode::kParseError, "com.f."},
+      {R"({"com.g.": {"private": ")" + priv + R"("}, "com.g.": {"private": ")" + priv + R"("}})",
+       ErrorCode::kParseError, "com.g."},
+      {R"({"com.h.": {"private": ")" + priv + R"(", "private": ")" + priv + R"("}})", ErrorCode::kParseError, "com.h."},
+      {R"({"": {"private": "x"}})", ErrorCode::kInvalidKey, "default"},
+      {R"({"com.i.": {"originator_priv": ")" + priv + R"(", "responder_pub": ")" + kZeroKeyHex + R"("}})",
+       ErrorCode::kInvalidKey, "com.i."},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.text);
+    Error e = error_of([&] { load_keyring_json(c.text); });
+    EXPECT_EQ(e.code(), c.code) << e.what();
+    EXPECT_TRUE(contains(e.what(), c.must_mention)) << e.what();
+    EXPECT_FALSE(contains(e.what(), priv)) << "key material in the message: " << e.what();
+  }
+}
+
+TEST(KeyRingFile, NotAnObjectOrNotJson) {
+  EXPECT_EQ(error_of([] { load_keyring_json("[]"); }).code(), ErrorCode::kParseError);
+  EXPECT_EQ(error_of([] { load_keyring_json("\"x\""); }).code(), ErrorCode::kParseError);
+  EXPECT_EQ(error_of([] { load_keyring_json("{"); }).code(), ErrorCode::kParseError);
+  EXPECT_EQ(error_of([] { load_keyring_json(""); }).code(), ErrorCode::kParseError);
+  EXPECT_EQ(error_of([] { load_keyring_json(R"({"a": {}} x)"); }).code(), ErrorCode::kParseError);
+}
+
+}  // namespace
+}  // namespace wampbox
