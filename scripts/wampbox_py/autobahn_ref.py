@@ -240,7 +240,7 @@ def _ids(overrides):
 
 
 def build_message(mtype, uri, args=None, kwargs=None, options=None, ids=None, keyring=None, nonce=None,
-                  is_originating=None):
+                  is_originating=None, payload_uri=None):
     """An Autobahn message of type `mtype` (a name in MESSAGE_TYPES).
 
     uri: the URI the payload is for (topic / procedure / error URI); it is in
@@ -250,7 +250,8 @@ def build_message(mtype, uri, args=None, kwargs=None, options=None, ids=None, ke
     as the session does (KeyRing.encode(is_originating, uri, args, kwargs);
     is_originating defaults to SEAL_ORIGINATING[mtype]) with `nonce` fixed if
     given; if the keyring has no box for it the message stays plain, as in
-    Autobahn."""
+    Autobahn. payload_uri: seal the payload for this URI instead of `uri`
+    (a forged envelope, for URI-mismatch tests)."""
     mtype = mtype.upper()
     ids = _ids(ids)
     if keyring is None:
@@ -258,7 +259,7 @@ def build_message(mtype, uri, args=None, kwargs=None, options=None, ids=None, ke
     if is_originating is None:
         is_originating = SEAL_ORIGINATING[mtype]
     with fixed_nonce(nonce):
-        enc = keyring.encode(is_originating, uri, args, kwargs)
+        enc = keyring.encode(is_originating, uri if payload_uri is None else payload_uri, args, kwargs)
     if enc is None:
         return _ctor(mtype, uri, ids, options, args=args, kwargs=kwargs)
     return _ctor(mtype, uri, ids, options, payload=enc.payload, enc=enc)
@@ -268,6 +269,17 @@ def serialize(msg, ser_name):
     """Frame bytes of an Autobahn message with Autobahn's serializer."""
     data, _is_binary = serializer(ser_name).serialize(msg)
     return bytes(data)
+
+
+def raw_frame(obj, ser_name):
+    """Serializes any object (e.g. a deliberately invalid message list) with
+    Autobahn's object serializer, bypassing the message classes' checks."""
+    return bytes(serializer(ser_name)._serializer.serialize(obj))
+
+
+def marshal(msg):
+    """The raw list Autobahn serializes for a message (to tamper with it)."""
+    return msg.marshal()
 
 
 def build_frame(mtype, ser_name, uri, args=None, kwargs=None, **kw):

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Installs what wampbox needs on Debian bookworm and builds the release tree.
+# Idempotent: packages are installed only when one is missing, the build is
+# incremental.
+#
+#   scripts/setup.sh [--no-build] [--build-dir DIR]
+#
+# Env: JOBS (default 2), BUILD_DIR (default build).
+set -euo pipefail
+
+# ---------------------------------------------------------------------------
+# Required Debian packages: the one list. Append to the group you need.
+# ---------------------------------------------------------------------------
+PACKAGES=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config git
+  # C++ libraries: crypto, serializers, tests, benchmarks
+  libsodium-dev libnacl-dev libmsgpack-cxx-dev libsimdjson-dev libcbor-dev libboost-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # Python reference side (Autobahn) and test tooling; run with /usr/bin/python3
+  python3 python3-autobahn python3-nacl python3-cbor2 python3-msgpack python3-pytest
+  python3-jsonschema python3-matplotlib
+  # memory checking
+  valgrind
+  # JavaScript side (scripts/js) and headless browser
+  nodejs npm chromium
+)
+
+# A package counts as present when one of these commands is on PATH instead:
+# e.g. NodeSource's nodejs bundles npm and conflicts with Debian's npm package.
+declare -A SATISFIED_BY_COMMAND=([npm]=npm [nodejs]=node [chromium]=chromium)
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+BUILD=1
+BUILD_DIR="${BUILD_DIR:-build}"
+JOBS="${JOBS:-2}"
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --no-build) BUILD=0 ;;
+    --build-dir) BUILD_DIR="$2"; shift ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "setup: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+say() { echo "setup: $*"; }
+
+SUDO=()
+if [[ $(id -u) -ne 0 ]]; then
+  SUDO=(sudo)
+fi
+
+# -- packages ---------------------------------------------------------------
+missing=()
+for p in "${PACKAGES[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "installed" ]] && continue
+  cmd="${SATISFIED_BY_COMMAND[$p]:-}"
+  [[ -n "$cmd" ]] && command -v "$cmd" >/dev/null 2>&1 && continue
+  missing+=("$p")
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+  say "installing ${#missing[@]} missing package(s): ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  "${SUDO[@]}" apt-get update -qq
+  "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  say "packages installed"
+else
+  say "all ${#PACKAGES[@]} packages present"
+fi
+
+# -- JavaScript dependencies (only once scripts/js exists) ------------------
+if [[ -f scripts/js/package.json && ! -d scripts/js/node_modules ]]; then
+  if [[ -f scripts/js/package-lock.json ]]; then
+    say "npm ci --prefix scripts/js"
+    npm ci --prefix scripts/js --no-audit --no-fund --loglevel=error
+  else
+    say "scripts/js has no package-lock.json: npm install --prefix scripts/js"
+    npm install --prefix scripts/js --no-audit --no-fund --loglevel=error
+  fi
+fi
+
+# -- build ------------------------------------------------------------------
+if [[ $BUILD -eq 1 ]]; then
+  # A tree configured with another generator cannot be reused by Ninja.
+  if [[ -f "$BUILD_DIR/CMakeCache.txt" ]] && ! grep -q '^CMAKE_GENERATOR:INTERNAL=Ninja$' "$BUILD_DIR/CMakeCache.txt"; then
+    say "$BUILD_DIR was configured with another generator: reconfiguring from scratch"
+    rm -rf "$BUILD_DIR/CMakeCache.txt" "$BUILD_DIR/CMakeFiles"
+  fi
+  if [[ ! -f "$BUILD_DIR/build.ninja" ]]; then
+    say "configuring $BUILD_DIR (Ninja, RelWithDebInfo)"
+    cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  fi
+  say "building $BUILD_DIR (-j$JOBS)"
+  start=$SECONDS
+  # Ninja re-runs CMake by itself when a CMakeLists.txt changed.
+  cmake --build "$BUILD_DIR" -j "$JOBS" -- --quiet
+  say "build done in $((SECONDS - start))s"
+fi
