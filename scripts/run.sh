@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# The project's main job: build, self-check the wampbox CLI, and cross-check
+# it against the real Autobahn|Python, writing reports to --out.
+#
+#   scripts/run.sh [--out DIR] [--stages LIST] [--list]
+#
+#   --out DIR      where reports go (default out/)
+#   --stages LIST  comma-separated subset of the stages below, in that order
+#   --list         print the stages and exit
+#
+# Stages (each a function stage_<name>; add new ones to STAGES):
+#   setup       scripts/setup.sh: packages + release build in build/
+#   selfcheck   wampbox keygen, a seal/open round trip, the worked example
+#   crosscheck  pytest -k crosscheck: every message type x serializer x payload
+#               vs Autobahn; writes OUT/crosscheck.{json,md}
+#
+# Env: PYTHON (default /usr/bin/python3), WAMPBOX_BUILD_DIR (default build).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+STAGES=(setup selfcheck crosscheck)
+
+OUT="out"
+SELECTED=""
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --out) OUT="$2"; shift ;;
+    --out=*) OUT="${1#--out=}" ;;
+    --stages) SELECTED="$2"; shift ;;
+    --stages=*) SELECTED="${1#--stages=}" ;;
+    --list) printf '%s\n' "${STAGES[@]}"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    *) echo "run: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+PYTHON="${PYTHON:-/usr/bin/python3}"
+export WAMPBOX_BUILD_DIR="${WAMPBOX_BUILD_DIR:-$ROOT/build}"
+mkdir -p "$OUT"
+OUT="$(cd "$OUT" && pwd)"
+export PYTHONPATH="$ROOT/scripts${PYTHONPATH:+:$PYTHONPATH}"
+
+say() { echo "run: $*"; }
+
+wampbox_bin() {
+  "$PYTHON" -c 'from wampbox_py.cli import find_binary; print(find_binary())'
+}
+
+# -- stages -------------------------------------------------------------------
+
+stage_setup() {
+  bash scripts/setup.sh
+}
+
+stage_selfcheck() {
+  local wb tmp log="$OUT/selfcheck.txt"
+  wb=$(wampbox_bin) || return 1
+  tmp=$(mktemp -d)
+  # shellcheck disable=SC2064
+  trap "rm -rf '$tmp'" RETURN
+  : >"$log"
+  check() {  # check DESCRIPTION CMD...: runs CMD, logs it, reports ok/FAIL
+    local desc=$1; shift
+    if "$@" >>"$log" 2>&1; then
+      echo "  ok    $desc" | tee -a "$log"
+    else
+      echo "  FAIL  $desc" | tee -a "$log"
+      return 1
+    fi
+  }
+  local rc=0
+  check "wampbox keygen" "$wb" keygen || rc=1
+  "$PYTHON" - "$tmp/keyring.json" <<'EOF'
+import sys
+from wampbox_py import autobahn_ref as ref
+ref.write_keyring_file(sys.argv[1], {ref.EXAMPLE_PREFIX: ref.SAMPLE_KEYS})
+EOF
+  for ser in json msgpack cbor; do
+    check "seal/open round trip ($ser)" "$PYTHON" - "$wb" "$tmp/keyring.json" "$ser" <<'EOF' || rc=1
+import sys
+from wampbox_py import autobahn_ref as ref
+from wampbox_py.cli import Wampbox
+wb, keyring, ser = Wampbox(sys.argv[1]), sys.argv[2], sys.argv[3]
+uri, args, kwargs = ref.EXAMPLE_PREFIX + "selfcheck", ["hello", 1, 2.5, b"\x00\xff"], {"k": "v"}
+sealed = wb.seal("PUBLISH", ser, keyring, uri=uri, args=args, kwargs=kwargs).check()
+print(f"sealed {len(sealed.stdout)} bytes")
+dec = wb.open(sealed.stdout, ser, keyring, role="responder").check().json()["decrypted"]
+assert dec["uri"] == uri and ref.values_equal(dec["args"], args) and ref.values_equal(dec["kwargs"], kwargs), dec
+# And Autobahn opens it too.
+ab = ref.decode_frame(sealed.stdout, ser, ref.make_keyring({ref.EXAMPLE_PREFIX: ref.SAMPLE_KEYS}))
+assert ref.values_equal(ab["args"], args), ab
+print("round trip ok")
+EOF
+  done
+  check "worked example (facts doc section 6) byte-exact" "$PYTHON" - "$wb" "$tmp/keyring.json" <<'EOF' || rc=1
+import sys
+from wampbox_py import autobahn_ref as ref
+from wampbox_py.cli import Wampbox
+res = Wampbox(sys.argv[1]).seal("PUBLISH", "json", sys.argv[2], uri="com.myapp.encrypted.hello",
+                                args=["Counter is at 1"], kwargs={}, ids={"request": 1},
+                                nonce=bytes(range(24))).check()
+assert res.stdout == ref.worked_example_frame(), res.stdout
+print(res.stdout.decode())
+EOF
+  say "selfcheck log: ${log#"$ROOT"/}"
+  return $rc
+}
+
+stage_crosscheck() {
+  local rc=0
+  rm -f "$OUT/crosscheck.json" "$OUT/crosscheck.md"
+  WAMPBOX_REPORT_DIR="$OUT" "$PYTHON" -m pytest -q -p no:cacheprovider tests/py/test_crosscheck.py -k crosscheck \
+    --tb=line -o console_output_style=classic >"$OUT/crosscheck.log" 2>&1 || rc=$?
+  tail -n 1 "$OUT/crosscheck.log"
+  if [[ -f "$OUT/crosscheck.json" ]]; then
+    "$PYTHON" - "$OUT/crosscheck.json" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+print(f"  reference: {r['reference']}   ({r['seconds']} s)")
+print("  " + ", ".join(f"{v} {k}" for k, v in sorted(r["totals"].items())))
+for check, c in r["by_check"].items():
+    print(f"  {check:40s} {c.get('passed', 0):5d} passed {c.get('failed', 0):4d} failed")
+bad = [k for k, v in r["by_type_serializer"].items() if v.get("failed")]
+print("  type/serializer cells with failures: " + (", ".join(bad) if bad else "none"))
+for f in r["failures"][:10]:
+    print(f"    FAIL {f['nodeid'].split('::')[-1]}: {f['message'].strip().splitlines()[0][:160] if f['message'].strip() else ''}")
+if len(r["failures"]) > 10:
+    print(f"    ... {len(r['failures']) - 10} more")
+EOF
+    say "report: ${OUT#"$ROOT"/}/crosscheck.md, crosscheck.json; log: crosscheck.log"
+  fi
+  return $rc
+}
+
+# -- driver -------------------------------------------------------------------
+
+if [[ -n "$SELECTED" ]]; then
+  IFS=',' read -r -a want <<<"$SELECTED"
+  for s in "${want[@]}"; do
+    declare -F "stage_$s" >/dev/null || { echo "run: unknown stage '$s' (have: ${STAGES[*]})" >&2; exit 2; }
+  done
+  STAGES=("${want[@]}")
+fi
+
+T0=$SECONDS
+RESULTS=()
+FAILED=0
+for s in "${STAGES[@]}"; do
+  echo
+  say "== stage $s"
+  start=$SECONDS
+  rc=0
+  "stage_$s" || rc=$?
+  if [[ $rc -eq 0 ]]; then
+    RESULTS+=("$(printf '  %-12s ok      %4ss' "$s" $((SECONDS - start)))")
+  else
+    RESULTS+=("$(printf '  %-12s FAILED  %4ss  (exit %d)' "$s" $((SECONDS - start)) "$rc")")
+    FAILED=1
+    # Nothing after a failed setup can run meaningfully.
+    [[ $s == setup ]] && break
+  fi
+done
+
+echo
+say "summary ($((SECONDS - T0))s, reports in ${OUT#"$ROOT"/}/)"
+printf '%s\n' "${RESULTS[@]}"
+exit $FAILED
