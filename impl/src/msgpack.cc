@@ -1,0 +1,244 @@
+// MessagePack codec on msgpack-c (msgpack-cxx 4.1, header-only).
+//
+// Writing uses msgpack::packer over an adapter that appends to Bytes. Its
+// integer, str, bin, array and map heads are the smallest forms, exactly as
+// msgpack-python packs them (checked against msgpack-python 1.0.3 by
+// tests/unit/msgpack_test.cc). One exception is written by hand: floats.
+// msgpack-c 4.1's packer::pack_double() packs an integral double as an integer
+// (1.0 -> 0x01, and -0.0 -> 0x00), whereas msgpack-python always writes
+// float64 (0xcb + 8 bytes, NaN payload kept), so we emit 0xcb ourselves.
+//
+// Reading uses msgpack-c's visitor parser (msgpack::parse with a visitor: no
+// msgpack::object zone, no recursion; it reports truncation instead of
+// reading past the end). The visitor feeds a bounded ValueBuilder that
+// enforces the nesting limit, text-only map keys and Python dict semantics;
+// ext types are rejected.
+#include "wampbox/msgpack.h"
+
+#include <cstring>
+#include <limits>
+#include <string>
+
+#include <msgpack/null_visitor.hpp>
+#include <msgpack/pack.hpp>
+#include <msgpack/parse.hpp>
+#include <msgpack/unpack.hpp>  // completes detail::value<>, used by parse.hpp
+
+#include "msgpack_cbor_common.h"
+#include "wampbox/error.h"
+
+namespace wampbox {
+namespace {
+
+using binary_detail::kMaxNesting;
+
+struct AppendBuffer {
+  Bytes& out;
+  void write(const char* data, std::size_t size) {
+    const auto* p = reinterpret_cast<const std::uint8_t*>(data);
+    out.insert(out.end(), p, p + size);
+  }
+};
+
+using Packer = msgpack::packer<AppendBuffer>;
+
+std::uint32_t checked_length(std::size_t n, const char* what) {
+  // msgpack-python raises ValueError("... is too large") beyond 2^32-1.
+  if (n > std::numeric_limits<std::uint32_t>::max()) {
+    throw Error(ErrorCode::kUnencodable, std::string("MessagePack ") + what + " longer than 2^32-1");
+  }
+  return static_cast<std::uint32_t>(n);
+}
+
+void write_float64(double d, Bytes& out) {
+  std::uint64_t bits;
+  std::memcpy(&bits, &d, sizeof bits);
+  const std::uint8_t buf[9] = {0xcb,
+                               static_cast<std::uint8_t>(bits >> 56),
+                               static_cast<std::uint8_t>(bits >> 48),
+                               static_cast<std::uint8_t>(bits >> 40),
+                               static_cast<std::uint8_t>(bits >> 32),
+                               static_cast<std::uint8_t>(bits >> 24),
+                               static_cast<std::uint8_t>(bits >> 16),
+                               static_cast<std::uint8_t>(bits >> 8),
+                               static_cast<std::uint8_t>(bits)};
+  out.insert(out.end(), buf, buf + 9);
+}
+
+void write_str(Packer& pk, const std::string& s) {
+  binary_detail::require_utf8(s.data(), s.size(), "string");
+  const std::uint32_t n = checked_length(s.size(), "str");
+  pk.pack_str(n);
+  pk.pack_str_body(s.data(), n);
+}
+
+void write_value(Packer& pk, const Value& v, Bytes& out, std::size_t depth) {
+  switch (v.kind()) {
+    case Value::Kind::kNull:
+      pk.pack_nil();
+      return;
+    case Value::Kind::kBool:
+      if (v.as_bool()) {
+        pk.pack_true();
+      } else {
+        pk.pack_false();
+      }
+      return;
+    case Value::Kind::kInt:
+      pk.pack_int64(v.as_int());
+      return;
+    case Value::Kind::kUInt:
+      pk.pack_uint64(v.as_uint());
+      return;
+    case Value::Kind::kBigInt:
+      throw Error(ErrorCode::kUnencodable,
+                  "MessagePack cannot encode integer " + v.as_bigint().decimal + " (outside [-2^63, 2^64-1])");
+    case Value::Kind::kFloat:
+      write_float64(v.as_float(), out);
+      return;
+    case Value::Kind::kString:
+      write_str(pk, v.as_string());
+      return;
+    case Value::Kind::kBinary: {
+      const Bytes& b = v.as_binary().data;
+      const std::uint32_t n = checked_length(b.size(), "bin");
+      pk.pack_bin(n);
+      pk.pack_bin_body(reinterpret_cast<const char*>(b.data()), n);
+      return;
+    }
+    case Value::Kind::kArray: {
+      if (depth >= kMaxNesting) throw Error(ErrorCode::kUnencodable, "nesting deeper than 1024");
+      const Array& a = v.as_array();
+      pk.pack_array(checked_length(a.size(), "array"));
+      for (const Value& e : a) write_value(pk, e, out, depth + 1);
+      return;
+    }
+    case Value::Kind::kObject: {
+      if (depth >= kMaxNesting) throw Error(ErrorCode::kUnencodable, "nesting deeper than 1024");
+      const Object& o = v.as_object();
+      pk.pack_map(checked_length(o.size(), "map"));
+      for (const auto& [k, e] : o) {
+        write_str(pk, k);
+        write_value(pk, e, out, depth + 1);
+      }
+      return;
+    }
+  }
+}
+
+// Receives msgpack-c's parse events. Semantic errors are thrown as
+// wampbox::Error straight through msgpack-c's (exception-neutral) parser;
+// syntax errors and truncation are recorded and reported after parse returns.
+class Visitor : public msgpack::null_visitor {
+ public:
+  explicit Visitor(binary_detail::ValueBuilder& b) : b_(b) {}
+
+  bool visit_nil() {
+    b_.scalar(Value());
+    return true;
+  }
+  bool visit_boolean(bool v) {
+    b_.scalar(Value(v));
+    return true;
+  }
+  bool visit_positive_integer(std::uint64_t v) {
+    b_.scalar(Value(v));
+    return true;
+  }
+  // Also called for int8..int64 heads holding non-negative values.
+  bool visit_negative_integer(std::int64_t v) {
+    b_.scalar(Value(v));
+    return true;
+  }
+  bool visit_float32(float v) {
+    std::uint32_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    b_.scalar(Value(binary_detail::single_bits_to_double(bits)));
+    return true;
+  }
+  bool visit_float64(double v) {
+    b_.scalar(Value(v));
+    return true;
+  }
+  bool visit_str(const char* v, std::uint32_t size) {
+    if (size == 0) {
+      b_.text(std::string());
+      return true;
+    }
+    binary_detail::require_utf8(v, size, "MessagePack str");
+    b_.text(std::string(v, size));
+    return true;
+  }
+  bool visit_bin(const char* v, std::uint32_t size) {
+    Binary bin;
+    if (size != 0) {
+      const auto* p = reinterpret_cast<const std::uint8_t*>(v);
+      bin.data.assign(p, p + size);
+    }
+    b_.scalar(Value(std::move(bin)));
+    return true;
+  }
+  bool visit_ext(const char*, std::uint32_t) {
+    throw Error(ErrorCode::kParseError, "MessagePack ext types are not supported");
+  }
+  bool start_array(std::uint32_t n) {
+    b_.begin_array(n, false);
+    return true;
+  }
+  bool start_map(std::uint32_t n) {
+    b_.begin_map(n, false);
+    return true;
+  }
+  void parse_error(std::size_t, std::size_t error_offset) {
+    syntax_error_ = true;
+    error_offset_ = error_offset;
+  }
+  void insufficient_bytes(std::size_t, std::size_t) { truncated_ = true; }
+
+  bool syntax_error_ = false;
+  bool truncated_ = false;
+  std::size_t error_offset_ = 0;
+
+ private:
+  binary_detail::ValueBuilder& b_;
+};
+
+}  // namespace
+
+void msgpack_write_append(const Value& v, Bytes& out) {
+  const std::size_t original = out.size();
+  try {
+    AppendBuffer buf{out};
+    Packer pk(buf);
+    write_value(pk, v, out, 0);
+  } catch (...) {
+    out.resize(original);
+    throw;
+  }
+}
+
+Bytes msgpack_write(const Value& v) {
+  Bytes out;
+  msgpack_write_append(v, out);
+  return out;
+}
+
+Value msgpack_parse(std::span<const std::uint8_t> data) {
+  binary_detail::ValueBuilder builder(data.size());
+  Visitor visitor(builder);
+  std::size_t off = 0;
+  const bool ok = msgpack::parse(reinterpret_cast<const char*>(data.data()), data.size(), off, visitor);
+  if (!ok || !builder.done()) {
+    if (visitor.syntax_error_) {
+      throw Error(ErrorCode::kParseError,
+                  "invalid MessagePack: unused type byte 0xc1 at offset " + std::to_string(visitor.error_offset_ - 1));
+    }
+    throw Error(ErrorCode::kParseError, "truncated MessagePack");
+  }
+  if (off != data.size()) {
+    throw Error(ErrorCode::kParseError, "trailing bytes after MessagePack object at offset " + std::to_string(off));
+  }
+  return builder.take();
+}
+
+}  // namespace wampbox
