@@ -216,7 +216,7 @@ def cmd_run(argv):
                            "supports": hello["supports"]},
         "adapter": {"name": args.adapter or "", "command": command, "restarts": runner.restarts,
                     "restart_log": runner.restart_log[:100], "defective": bool(adapter_info.get("defective"))},
-        "suite": {k: suite[k] for k in ("name", "version", "manifest_sha256", "files")},
+        "suite": {k: suite[k] for k in ("name", "version", "manifest_sha256", "files", "other_files")},
         "run": {"runner": f"wampbox-conform {__version__}", "started": started.isoformat(timespec="seconds"),
                 "duration_s": round(duration, 3), "host": platform.node(), "python": platform.python_version(),
                 "timeout_s": args.timeout, "error_codes": args.error_codes,

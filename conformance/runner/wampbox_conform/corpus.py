@@ -74,11 +74,24 @@ def load(fixtures_dir, layer_by_file=None, verify_manifest=True):
 
     names = sorted(n for n in os.listdir(fixtures_dir)
                    if n.endswith(".json") and n != "MANIFEST.json" and not n.endswith(".schema.json"))
+    other_files = {}
     if listed:
-        missing = sorted(set(listed) - set(names))
+        missing = sorted(n for n in listed if not os.path.exists(os.path.join(fixtures_dir, n)))
         if missing and verify_manifest:
             raise CorpusError(f"files listed in MANIFEST.json are missing: {missing}")
+        unlisted = [n for n in names if n not in listed]
+        if unlisted and verify_manifest:
+            raise CorpusError(f"test files not listed in MANIFEST.json: {unlisted}")
         names = [n for n in names if n in listed]
+        # Every listed file (README, schemas, ...) must match too: they define the vectors' meaning.
+        for n, want in sorted(listed.items()):
+            path = os.path.join(fixtures_dir, n)
+            if n in names or not os.path.exists(path):
+                continue
+            digest = sha256_file(path)
+            if verify_manifest and want and want != digest:
+                raise CorpusError(f"{n}: SHA-256 {digest} differs from MANIFEST.json ({want})")
+            other_files[f"fixtures/{n}"] = {"sha256": digest, "manifest_sha256": want or ""}
     files = {}
     cases = []
     versions = set()
@@ -118,7 +131,7 @@ def load(fixtures_dir, layer_by_file=None, verify_manifest=True):
     version = (manifest or {}).get("corpusVersion") or (manifest or {}).get("version") or \
         ",".join(sorted(versions)) or "unknown"
     suite = {"name": "wampbox", "version": version, "fixtures_dir": os.path.abspath(fixtures_dir),
-             "manifest_sha256": manifest_sha, "files": files}
+             "manifest_sha256": manifest_sha, "files": files, "other_files": other_files}
     return cases, suite
 
 
@@ -129,12 +142,12 @@ def _manifest_files(manifest):
     files = manifest.get("files", {})
     if isinstance(files, dict):
         for k, v in files.items():
-            out[os.path.basename(k)] = v if isinstance(v, str) else (v or {}).get("sha256", "")
+            out[k] = v if isinstance(v, str) else (v or {}).get("sha256", "")
     elif isinstance(files, list):
         for e in files:
             name = e.get("name") or e.get("file") or e.get("path")
             if name:
-                out[os.path.basename(name)] = e.get("sha256", "")
+                out[name] = e.get("sha256", "")
     return out
 
 

@@ -21,7 +21,7 @@ VERDICTS = ("pass", "fail", "unsupported")
 def write_json(report, path):
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(report, f, indent=1, ensure_ascii=False, allow_nan=False)
+        json.dump(report, f, indent=1, ensure_ascii=True, allow_nan=False)
         f.write("\n")
     os.replace(tmp, path)
 
