@@ -163,6 +163,9 @@ DecodedPayload PayloadCodec::decode(Role role, std::string_view envelope_uri, co
                                                           payload.enc_serializer + "\" (only \"json\" is supported)");
   }
 
+  if (plaintext.empty()) {
+    throw Error(ErrorCode::kMalformedPlaintext, "cryptobox: decrypted payload is empty");
+  }
   Value doc;
   try {
     doc = json_parse(std::string_view(reinterpret_cast<const char*>(plaintext.data()), plaintext.size()));
