@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -330,6 +333,36 @@ TEST(KeyRingFile, LoadsEveryEntryForm) {
   EXPECT_TRUE(ring.find("com.full.x")->has_role(Role::kResponder));
   EXPECT_EQ(ring.matched_prefix("net.x"), "");
   EXPECT_EQ(ring.find("net.x")->originator_pub()->encode(), kResponderPub);
+}
+
+// The example in docs/keyring-format.md loads and behaves as the doc says.
+TEST(KeyRingFile, DocumentedExample) {
+  const auto path =
+      std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "docs" / "keyring-format.md";
+  std::ifstream in(path);
+  ASSERT_TRUE(in) << "missing " << path;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string doc = ss.str();
+  const std::size_t start = doc.find("```json\n");
+  ASSERT_NE(start, std::string::npos);
+  const std::size_t end = doc.find("```", start + 8);
+  ASSERT_NE(end, std::string::npos);
+  KeyRing ring = load_keyring_json(std::string_view(doc).substr(start + 8, end - start - 8));
+  EXPECT_EQ(ring.size(), 4u);
+  const Key* k = ring.find("com.myapp.encrypted.hello");
+  ASSERT_NE(k, nullptr);
+  EXPECT_TRUE(k->has_role(Role::kOriginator));
+  EXPECT_FALSE(k->has_role(Role::kResponder));
+  EXPECT_EQ(to_hex(k->shared(Role::kOriginator).bytes()), kSampleSharedHex);
+  k = ring.find("com.myapp.encrypted.callee.add");
+  ASSERT_NE(k, nullptr);
+  EXPECT_FALSE(k->has_role(Role::kOriginator));
+  EXPECT_EQ(to_hex(k->shared(Role::kResponder).bytes()), kSampleSharedHex);
+  EXPECT_EQ(to_hex(ring.find("com.shared.x")->shared(Role::kResponder).bytes()), kSingleSharedHex);
+  EXPECT_EQ(ring.matched_prefix("com.myapp.encryptedfoo"), "");
+  EXPECT_EQ(ring.matched_prefix("net.example"), "");
+  EXPECT_TRUE(ring.find("net.example")->has_role(Role::kResponder));
 }
 
 TEST(KeyRingFile, EmptyObjectIsAnEmptyRing) { EXPECT_EQ(load_keyring_json("{}").size(), 0u); }
