@@ -1,0 +1,185 @@
+"""Smoke test of the benchmark suite (bench/, scripts/bench/): every benchmark
+runs once at minimal time and checks its own output first (a wrong output is
+reported by the benchmark as an error, which fails here); the scripts that
+turn a run into targets, plots and tables work on its JSON.
+
+The binaries are taken from WAMPBOX_BUILD_DIR (default build/), built with
+-DWAMPBOX_BUILD_BENCHMARKS=ON (the default for a top-level build). A missing
+binary FAILS the tests: it is a broken build, not an absent feature.
+"""
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BUILD = Path(os.environ.get("WAMPBOX_BUILD_DIR", REPO / "build"))
+BENCH = BUILD / "bench" / "wampbox_bench"
+INPUTS = BUILD / "bench" / "inputs"
+PY = sys.executable
+SCRIPTS = REPO / "scripts" / "bench"
+
+SERS = ("json", "msgpack", "cbor")
+SIZES = (0, 16, 64, 256, 1024, 4096, 16384, 65536, 1 << 20)
+
+
+def _need(path):
+    if not Path(path).exists():
+        pytest.fail(f"{path} is missing: build with -DWAMPBOX_BUILD_BENCHMARKS=ON "
+                    f"(cmake --build {BUILD} --target wampbox_bench wampbox_bench_gate)")
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory):
+    """(path of the JSON, parsed JSON) of one run of every benchmark."""
+    _need(BENCH)
+    out = tmp_path_factory.mktemp("bench") / "smoke.json"
+    r = subprocess.run([str(BENCH), "--benchmark_min_time=0.001", f"--benchmark_out={out}",
+                        "--benchmark_out_format=json"], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, f"wampbox_bench exited {r.returncode}:\n{r.stderr[-3000:]}"
+    with open(out, encoding="utf-8") as f:
+        return out, json.load(f)
+
+
+def _by_name(doc):
+    return {b["name"]: b for b in doc["benchmarks"]}
+
+
+def test_no_benchmark_reports_an_error(smoke):
+    _, doc = smoke
+    errors = [(b["name"], b.get("error_message")) for b in doc["benchmarks"] if b.get("error_occurred")]
+    assert not errors, errors
+
+
+def expected_names():
+    names = ["crypto/nonce", "crypto/beforenm", "crypto/beforenm/wampbox", "crypto/keygen", "crypto/keygen/wampbox"]
+    for n in SIZES:
+        for op in ("seal", "open"):
+            for impl in ("afternm", "easy", "wampbox"):
+                names.append(f"crypto/{op}/{impl}/{n}")
+    for shape in ("small_rpc", "text", "numbers", "binary"):
+        for size in (256, 4096, 65536):
+            names += [f"ser/plaintext_write/{shape}/{size}", f"ser/plaintext_parse/{shape}/{size}"]
+            names += [f"path/ceiling/seal/{shape}/{size}", f"path/ceiling/open/{shape}/{size}"]
+            for s in SERS:
+                names += [f"ser/frame_encode/{s}/plain/{shape}/{size}", f"ser/frame_decode/{s}/plain/{shape}/{size}",
+                          f"path/sender/{s}/PUBLISH/{shape}/{size}", f"path/receiver/{s}/EVENT/{shape}/{size}"]
+    for s in SERS:
+        for size in (16, 256, 4096, 65536, 1 << 20):
+            names += [f"ser/frame_encode/{s}/encrypted/small_rpc/{size}",
+                      f"ser/frame_decode/{s}/encrypted/small_rpc/{size}"]
+        for size in (16, 64, 256, 1024, 4096, 16384, 65536, 1 << 20):
+            names += [f"path/sender/{s}/PUBLISH/small_rpc/{size}", f"path/receiver/{s}/EVENT/small_rpc/{size}"]
+        for t in ("PUBLISH", "CALL", "YIELD", "ERROR"):
+            names.append(f"path/sender/{s}/{t}/small_rpc/256")
+        for t in ("EVENT", "INVOCATION", "RESULT", "ERROR"):
+            names.append(f"path/receiver/{s}/{t}/small_rpc/256")
+    for n in (16, 256, 4096, 65536, 1 << 20):
+        names += [f"ser/base64_encode/{n}", f"ser/base64_decode/{n}"]
+    for size in (256, 65536):
+        for k in ("ceiling/seal", "sender/msgpack/PUBLISH", "sender/json/PUBLISH", "receiver/msgpack/EVENT"):
+            for t in (1, 2):
+                names.append(f"mt/{k}/small_rpc/{size}/real_time/threads:{t}")
+    return names
+
+
+def test_every_family_ran(smoke):
+    _, doc = smoke
+    have = _by_name(doc)
+    missing = [n for n in expected_names() if n not in have]
+    assert not missing, f"{len(missing)} benchmarks did not run, e.g. {missing[:10]}"
+
+
+def test_rates_and_sizes(smoke):
+    """Every benchmark reports messages/s; paths count the plaintext bytes of
+    their input, which is Autobahn's plaintext (the manifest's size)."""
+    _, doc = smoke
+    with open(INPUTS / "manifest.json", encoding="utf-8") as f:
+        manifest = {e["name"]: e["plaintext_bytes"] for e in json.load(f)["inputs"]}
+    for b in doc["benchmarks"]:
+        assert b.get("items_per_second", 0) > 0, b["name"]
+        parts = b["name"].split("/")
+        if parts[0] == "path" and parts[1] in ("sender", "receiver", "ceiling"):
+            key = "/".join(parts[-2:])
+            assert b["bytes"] == manifest[key], b["name"]
+            assert b["bytes_per_second"] > 0
+
+
+def test_sender_and_crypto_do_not_allocate(smoke):
+    """The hot paths documented allocation-free (PayloadCodec::encode_into,
+    encode_frame_into with reused buffers, box_seal_append/box_open_into)
+    make no heap allocation per message once their buffers are sized."""
+    _, doc = smoke
+    allocating = [(b["name"], b["allocs_per_msg"]) for b in doc["benchmarks"]
+                  if (b["name"].startswith(("path/sender/", "path/ceiling/", "mt/sender/", "mt/ceiling/"))
+                      or b["name"].startswith(("crypto/seal/", "crypto/open/")))
+                  and b["allocs_per_msg"] != 0]
+    assert not allocating, allocating
+
+
+def test_inputs_are_current():
+    """The inputs the build generated are what payloads.shaped gives now
+    (the build regenerates them when payloads.py changes; this catches a
+    build directory that was not rebuilt)."""
+    _need(INPUTS / "manifest.json")
+    sys.path.insert(0, str(SCRIPTS))
+    import gen_inputs
+    with open(INPUTS / "manifest.json", encoding="utf-8") as f:
+        have = {e["name"]: e["sha256"] for e in json.load(f)["inputs"]}
+    want = {f"{shape}/{size}": hashlib.sha256(gen_inputs.plaintext(shape, size)).hexdigest()
+            for shape, size in gen_inputs.input_list()}
+    assert have == want, "stale benchmark inputs: rebuild (cmake --build) to regenerate"
+
+
+def test_targets_plots_and_summary(smoke, tmp_path):
+    path, _ = smoke
+    r = subprocess.run([PY, str(SCRIPTS / "targets.py"), str(path), "--json", str(tmp_path / "t.json")],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    with open(tmp_path / "t.json", encoding="utf-8") as f:
+        t = json.load(f)
+    by_id = {x["id"]: x for x in t["targets"]}
+    for tid in ("msgpack_64k", "msgpack_256", "json_64k", "threads_256"):
+        assert by_id[tid]["status"] in ("PASS", "MISS") and by_id[tid]["ratio"] > 0, by_id[tid]
+    # Without an Autobahn run those two cannot be measured, and say so.
+    assert by_id["autobahn_sender_256"]["status"] == "n/a"
+    r = subprocess.run([PY, str(SCRIPTS / "plot.py"), str(path), "--out", str(tmp_path)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    for png in ("crypto", "sender", "receiver", "serialization", "shapes"):
+        data = (tmp_path / f"{png}.png").read_bytes()
+        assert data.startswith(b"\x89PNG") and len(data) > 10000, png
+    summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
+    for heading in ("## Targets", "## Crypto", "## Sender path", "## Receiver path", "## Every message type",
+                    "## By payload shape", "## Serialization alone", "## Threads", "## Heap allocations"):
+        assert heading in summary
+
+
+def test_autobahn_side_by_side(smoke, tmp_path):
+    """autobahn_bench.py times Autobahn and (alternately) wampbox on the same
+    payload and reports the speed-up; targets.py then measures the Autobahn
+    targets from it."""
+    path, _ = smoke
+    out = tmp_path / "ab.json"
+    r = subprocess.run([PY, str(SCRIPTS / "autobahn_bench.py"), "--wampbox-bin", str(BENCH), "--rounds", "1",
+                        "--min-time", "0.02", "--cases", "small_rpc/256", "--json", str(out)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    with open(out, encoding="utf-8") as f:
+        doc = json.load(f)
+    assert {(x["direction"], x["serializer"]) for x in doc["rows"]} == {(d, s) for d in ("sender", "receiver")
+                                                                       for s in SERS}
+    for row in doc["rows"]:
+        assert row["autobahn_msgs_per_s"] > 0 and row["wampbox_msgs_per_s"] > 0 and row["speedup"] > 0, row
+    r = subprocess.run([PY, str(SCRIPTS / "targets.py"), str(path), "--autobahn", str(out), "--json",
+                        str(tmp_path / "t.json")], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    with open(tmp_path / "t.json", encoding="utf-8") as f:
+        by_id = {x["id"]: x for x in json.load(f)["targets"]}
+    for tid in ("autobahn_sender_256", "autobahn_receiver_256"):
+        assert by_id[tid]["status"] in ("PASS", "MISS") and by_id[tid]["ratio"] > 0, by_id[tid]
