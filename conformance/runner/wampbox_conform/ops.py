@@ -100,7 +100,7 @@ ERROR_CODES = [
     "protocol_error", "unencodable", "invalid_argument", "internal",
 ]
 # Expected code -> codes also accepted for it (the corpus notes allow them).
-ERROR_ALIASES = {"invalid_utf8": {"parse_error"}}
+ERROR_ALIASES = {"invalid_utf8": {"parse_error"}, "parse_error": {"invalid_utf8"}}
 
 
 class Check:
