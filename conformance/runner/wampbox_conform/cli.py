@@ -76,8 +76,9 @@ def build_parser():
     who.add_argument("--build-dir", metavar="DIR", default=os.environ.get("WAMPBOX_BUILD_DIR", os.path.join(ROOT, "build")),
                      help="CMake build tree holding the C++ adapter (default: $WAMPBOX_BUILD_DIR or build/)")
     sel = p.add_argument_group("case selection (each option repeatable or comma-separated; cases must match all)")
-    sel.add_argument("--fixtures", metavar="DIR", default=os.path.join(ROOT, "fixtures"),
-                     help="corpus directory (default: fixtures/)")
+    sel.add_argument("--fixtures", metavar="DIR",
+                     default=os.environ.get("WAMPBOX_CONFORM_FIXTURES") or os.path.join(ROOT, "fixtures"),
+                     help="corpus directory (default: $WAMPBOX_CONFORM_FIXTURES or fixtures/)")
     sel.add_argument("--layer", action="append", metavar="L", help=f"layer: {', '.join(O.LAYERS)}")
     sel.add_argument("--op", action="append", metavar="OP", help="corpus operation (box, payload_decode, frame, ...)")
     sel.add_argument("--flag", action="append", metavar="F", help="cases carrying any of these flags")
@@ -186,6 +187,9 @@ def cmd_run(argv):
             raise HarnessError(f"unknown adapter {args.adapter!r}; known: {', '.join(reg)}")
         adapter_info = reg[args.adapter]
         command = expand_command(adapter_info["command"], os.path.abspath(args.build_dir))
+        override = os.environ.get(adapter_info.get("env_override", ""), "") if adapter_info.get("env_override") else ""
+        if override:
+            command = [override] + command[1:]
     else:
         command = shlex.split(args.cmd)
     if not sel:
