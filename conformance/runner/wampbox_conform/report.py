@@ -245,6 +245,7 @@ def render_matrix(reports, title="wampbox conformance matrix"):
         return "".join(rows)
 
     out.append(agg_table("By layer", "by_layer"))
+    out.append(_profile_table(impls, head))
     out.append(agg_table("By layer / operation", "by_op"))
     out.append(agg_table("By expected result", "by_result"))
     out.append(agg_table("By flag", "by_flag"))
@@ -277,6 +278,37 @@ def render_matrix(reports, title="wampbox conformance matrix"):
         out.append("</table></details>")
     out.append("</body></html>")
     return "\n".join(out)
+
+
+# Flags whose `acceptable` cases are judged by a declared profile value
+# (kept in step with ops.PROFILE_RULES).
+PROFILE_FLAGS = (("LowOrderPublicKey", "low_order_keys"), ("PlaintextFallback", "plaintext_fallback"),
+                 ("LaxBase64", "base64"))
+
+
+def _profile_table(impls, head):
+    """Acceptable cases governed by a profile: how each implementation
+    declared itself and how it fared under that declaration."""
+    esc = html.escape
+    rows = [f"<h2>Profile-dependent cases</h2><p class=small>acceptable vectors whose expected outcome follows "
+            f"the profile the implementation declares (e.g. libsodium rejects low-order public keys, tweetnacl "
+            f"computes them): a pass here is a pass under that profile.</p><table><tr><th>flag (profile key)</th>"
+            f"{head}</tr>"]
+    for flag, key in PROFILE_FLAGS:
+        cells = []
+        for _, r in impls:
+            cs = [c for c in r["cases"] if c["result"] == "acceptable" and flag in c.get("flags", [])]
+            e = {"total": len(cs), "pass": sum(c["verdict"] == "pass" for c in cs),
+                 "fail": sum(c["verdict"] == "fail" for c in cs),
+                 "unsupported": sum(c["verdict"] == "unsupported" for c in cs)}
+            val = r["implementation"].get("profile", {}).get(key, "undeclared")
+            cell = _agg_cell(e)
+            if e["total"]:
+                cell = cell.replace('">', f'"><b>{esc(key)}={esc(val)}</b><br>', 1)
+            cells.append(cell)
+        rows.append(f"<tr><td>{esc(flag)} <span class=small>({esc(key)})</span></td>{''.join(cells)}</tr>")
+    rows.append("</table>")
+    return "".join(rows)
 
 
 def write_matrix(reports, path, title="wampbox conformance matrix"):
