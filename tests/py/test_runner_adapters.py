@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(T.fixtures_dir() is None, reason="corpus not gen
 # wampbox library behaviours the corpus flags that were still open when the
 # adapter landed (message layer only); reported to the library's owners. The
 # test keeps every other layer strict and fails on any new failure class.
-CPP_OPEN_ISSUE_FLAGS = {"DetailsUri", "PayloadWithKwargs", "BadArgs", "PayloadNotBinary"}
+CPP_OPEN_ISSUE_FLAGS = {"DetailsUri", "PayloadWithKwargs", "BadArgs"}
 
 
 def failing(rep):
@@ -72,10 +72,9 @@ def test_autobahn_original():
     assert rep["implementation"]["profile"]["low_order_keys"] == "reject"
     for layer in ("crypto_box", "keyring"):
         assert s["by_layer"][layer]["fail"] == 0, layer
-    # Autobahn fails exactly where it accepts what the corpus rejects, or
-    # rejects with another error class than the corpus names.
+    # Autobahn fails exactly where it accepts what the corpus rejects.
     for c in failing(rep):
-        assert "AutobahnAccepts" in c["flags"] or c["failure_kind"] == "wrong_error", (c["key"], c["reason"])
+        assert "AutobahnAccepts" in c["flags"] and c["failure_kind"] == "accepted_invalid", (c["key"], c["reason"])
     for c in rep["cases"]:
         if "AutobahnAccepts" in c["flags"] and c["result"] == "invalid":
             assert c["verdict"] == "fail" and c["failure_kind"] == "accepted_invalid", c["key"]

@@ -106,7 +106,8 @@ def summarize(cases):
         e[verdict] += 1
 
     s = {"total": 0, "pass": 0, "fail": 0, "unsupported": 0,
-         "by_layer": {}, "by_op": {}, "by_flag": {}, "by_file": {}, "by_result": {}, "failure_kinds": {}}
+         "by_layer": {}, "by_op": {}, "by_flag": {}, "by_file": {}, "by_result": {}, "failure_kinds": {},
+         "error_code_differs": 0}
     for c in cases:
         v = c["verdict"]
         s["total"] += 1
@@ -117,6 +118,8 @@ def summarize(cases):
         bump(s["by_result"], c["result"], v)
         for fl in c.get("flags", []) or ["(no flag)"]:
             bump(s["by_flag"], fl, v)
+        if c.get("error_code_differs"):
+            s["error_code_differs"] += 1
         if v == "fail":
             k = c.get("failure_kind", "mismatch")
             s["failure_kinds"][k] = s["failure_kinds"].get(k, 0) + 1
