@@ -200,13 +200,15 @@ void write_float(double d, Bytes& out) {
   put(out, [d](unsigned char* b, std::size_t s) { return cbor_encode_double(d, b, s); });
 }
 
-void write_text(const std::string& s, Bytes& out) {
+[[gnu::noinline]] void write_text(const std::string& s, Bytes& out) {
   binary_detail::require_utf8(s.data(), s.size(), "string");
   put(out, [&s](unsigned char* b, std::size_t n) { return cbor_encode_string_start(s.size(), b, n); });
   out.insert(out.end(), s.begin(), s.end());
 }
 
-void write_value(const Value& v, Bytes& out, std::size_t depth) {
+// Everything but containers; kept out of the recursive function so that its
+// stack frame stays small (1024 levels must fit comfortably, also under ASan).
+[[gnu::noinline]] void write_scalar(const Value& v, Bytes& out) {
   switch (v.kind()) {
     case Value::Kind::kNull:
       put(out, [](unsigned char* b, std::size_t s) { return cbor_encode_null(b, s); });
@@ -243,23 +245,41 @@ void write_value(const Value& v, Bytes& out, std::size_t depth) {
       out.insert(out.end(), d.begin(), d.end());
       return;
     }
-    case Value::Kind::kArray: {
-      if (depth >= kMaxNesting) throw Error(ErrorCode::kUnencodable, "nesting deeper than 1024");
-      const Array& a = v.as_array();
-      put(out, [&a](unsigned char* b, std::size_t s) { return cbor_encode_array_start(a.size(), b, s); });
-      for (const Value& e : a) write_value(e, out, depth + 1);
-      return;
+    case Value::Kind::kArray:
+    case Value::Kind::kObject:
+      break;
+  }
+}
+
+[[gnu::noinline]] void write_container_head(bool map, std::size_t n, Bytes& out) {
+  if (map) {
+    put(out, [n](unsigned char* b, std::size_t s) { return cbor_encode_map_start(n, b, s); });
+  } else {
+    put(out, [n](unsigned char* b, std::size_t s) { return cbor_encode_array_start(n, b, s); });
+  }
+}
+
+[[noreturn, gnu::noinline]] void too_deep() {
+  throw Error(ErrorCode::kUnencodable, "nesting deeper than " + std::to_string(kMaxNesting));
+}
+
+void write_value(const Value& v, Bytes& out, std::size_t depth) {
+  const Value::Kind kind = v.kind();
+  if (kind == Value::Kind::kArray) {
+    if (depth >= kMaxNesting) too_deep();
+    const Array& a = v.as_array();
+    write_container_head(false, a.size(), out);
+    for (const Value& e : a) write_value(e, out, depth + 1);
+  } else if (kind == Value::Kind::kObject) {
+    if (depth >= kMaxNesting) too_deep();
+    const Object& o = v.as_object();
+    write_container_head(true, o.size(), out);
+    for (const auto& [k, e] : o) {
+      write_text(k, out);
+      write_value(e, out, depth + 1);
     }
-    case Value::Kind::kObject: {
-      if (depth >= kMaxNesting) throw Error(ErrorCode::kUnencodable, "nesting deeper than 1024");
-      const Object& o = v.as_object();
-      put(out, [&o](unsigned char* b, std::size_t s) { return cbor_encode_map_start(o.size(), b, s); });
-      for (const auto& [k, e] : o) {
-        write_text(k, out);
-        write_value(e, out, depth + 1);
-      }
-      return;
-    }
+  } else {
+    write_scalar(v, out);
   }
 }
 

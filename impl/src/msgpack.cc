@@ -42,7 +42,7 @@ struct AppendBuffer {
 
 using Packer = msgpack::packer<AppendBuffer>;
 
-std::uint32_t checked_length(std::size_t n, const char* what) {
+[[gnu::noinline]] std::uint32_t checked_length(std::size_t n, const char* what) {
   // msgpack-python raises ValueError("... is too large") beyond 2^32-1.
   if (n > std::numeric_limits<std::uint32_t>::max()) {
     throw Error(ErrorCode::kUnencodable, std::string("MessagePack ") + what + " longer than 2^32-1");
@@ -65,14 +65,16 @@ void write_float64(double d, Bytes& out) {
   out.insert(out.end(), buf, buf + 9);
 }
 
-void write_str(Packer& pk, const std::string& s) {
+[[gnu::noinline]] void write_str(Packer& pk, const std::string& s) {
   binary_detail::require_utf8(s.data(), s.size(), "string");
   const std::uint32_t n = checked_length(s.size(), "str");
   pk.pack_str(n);
   pk.pack_str_body(s.data(), n);
 }
 
-void write_value(Packer& pk, const Value& v, Bytes& out, std::size_t depth) {
+// Everything but containers; kept out of the recursive function so that its
+// stack frame stays small (1024 levels must fit comfortably, also under ASan).
+[[gnu::noinline]] void write_scalar(Packer& pk, const Value& v, Bytes& out) {
   switch (v.kind()) {
     case Value::Kind::kNull:
       pk.pack_nil();
@@ -106,23 +108,41 @@ void write_value(Packer& pk, const Value& v, Bytes& out, std::size_t depth) {
       pk.pack_bin_body(reinterpret_cast<const char*>(b.data()), n);
       return;
     }
-    case Value::Kind::kArray: {
-      if (depth >= kMaxNesting) throw Error(ErrorCode::kUnencodable, "nesting deeper than 1024");
-      const Array& a = v.as_array();
-      pk.pack_array(checked_length(a.size(), "array"));
-      for (const Value& e : a) write_value(pk, e, out, depth + 1);
-      return;
+    case Value::Kind::kArray:
+    case Value::Kind::kObject:
+      break;
+  }
+}
+
+[[gnu::noinline]] void write_container_head(Packer& pk, bool map, std::size_t n) {
+  if (map) {
+    pk.pack_map(checked_length(n, "map"));
+  } else {
+    pk.pack_array(checked_length(n, "array"));
+  }
+}
+
+[[noreturn, gnu::noinline]] void too_deep() {
+  throw Error(ErrorCode::kUnencodable, "nesting deeper than " + std::to_string(kMaxNesting));
+}
+
+void write_value(Packer& pk, const Value& v, Bytes& out, std::size_t depth) {
+  const Value::Kind kind = v.kind();
+  if (kind == Value::Kind::kArray) {
+    if (depth >= kMaxNesting) too_deep();
+    const Array& a = v.as_array();
+    write_container_head(pk, false, a.size());
+    for (const Value& e : a) write_value(pk, e, out, depth + 1);
+  } else if (kind == Value::Kind::kObject) {
+    if (depth >= kMaxNesting) too_deep();
+    const Object& o = v.as_object();
+    write_container_head(pk, true, o.size());
+    for (const auto& [k, e] : o) {
+      write_str(pk, k);
+      write_value(pk, e, out, depth + 1);
     }
-    case Value::Kind::kObject: {
-      if (depth >= kMaxNesting) throw Error(ErrorCode::kUnencodable, "nesting deeper than 1024");
-      const Object& o = v.as_object();
-      pk.pack_map(checked_length(o.size(), "map"));
-      for (const auto& [k, e] : o) {
-        write_str(pk, k);
-        write_value(pk, e, out, depth + 1);
-      }
-      return;
-    }
+  } else {
+    write_scalar(pk, v, out);
   }
 }
 
@@ -230,8 +250,9 @@ Value msgpack_parse(std::span<const std::uint8_t> data) {
   const bool ok = msgpack::parse(reinterpret_cast<const char*>(data.data()), data.size(), off, visitor);
   if (!ok || !builder.done()) {
     if (visitor.syntax_error_) {
+      // 0xc1 ("never used") is the only byte msgpack-c rejects as a type.
       throw Error(ErrorCode::kParseError,
-                  "invalid MessagePack: unused type byte 0xc1 at offset " + std::to_string(visitor.error_offset_ - 1));
+                  "invalid MessagePack type byte 0xc1 at offset " + std::to_string(visitor.error_offset_));
     }
     throw Error(ErrorCode::kParseError, "truncated MessagePack");
   }
