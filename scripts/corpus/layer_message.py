@@ -123,12 +123,12 @@ NOTES = {
                                "no such values and rejects them. No output is defined."),
     "MsgPackExtType": ("KNOWN_QUIRK", "A MessagePack ext value inside Arguments: msgpack-python returns an ExtType "
                                       "that Autobahn passes on; wampbox rejects it. No output is defined."),
-    "CustomIdentifierPattern": ("KNOWN_QUIRK", "An x_ identifier that Autobahn's pattern ^x_([a-z][\\da-z_]+)?$ "
-                                               "rejects (one character, or upper case): implementations that accept "
-                                               "any x_ prefix may accept it."),
-    "OptionValueType": ("KNOWN_QUIRK", "A known Options/Details attribute with a value of the wrong type or range "
-                                       "(e.g. acknowledge: 1, timeout: -1). Autobahn rejects it; an implementation "
-                                       "that treats Options/Details as opaque (wampbox) may accept it, unchanged."),
+    "CustomIdentifierPattern": ("MALFORMED_INPUT", "An x_ identifier outside the pattern ^x_([a-z][\\da-z_]+)?$ "
+                                                   "(one character after x_, or upper case): not a valid custom "
+                                                   "identifier, although it starts with x_ (protocol_error)."),
+    "OptionValueType": ("MALFORMED_INPUT", "A known Options/Details attribute with a value of the wrong type or "
+                                           "range (e.g. acknowledge: 1, timeout: -1), which Autobahn's parser checks: "
+                                           "must fail (protocol_error)."),
     "NotAList": ("MALFORMED_INPUT", "The frame is not an array: must fail (protocol_error)."),
     "BadMessageType": ("MALFORMED_INPUT", "The message type is missing, not an integer, or not one of the seven "
                                           "payload-carrying types: must fail (protocol_error)."),
@@ -141,11 +141,16 @@ NOTES = {
                                   "^([^\\s\\.#]+\\.)*([^\\s\\.#]+)$: must fail (protocol_error)."),
     "BadArgs": ("MALFORMED_INPUT", "Arguments not a list (or null before ArgumentsKw), ArgumentsKw not a map: "
                                    "must fail (protocol_error)."),
-    "PayloadNotBinary": ("MALFORMED_INPUT", "A text string where the binary Payload belongs: must fail "
-                                            "(protocol_error)."),
-    "PayloadWithKwargs": ("MALFORMED_INPUT", "A binary Payload followed by ArgumentsKw: must fail (protocol_error). "
-                                             "(Autobahn's PUBLISH parser allows str/bytes Arguments and accepts "
-                                             "it.)"),
+    "PayloadNotBinary": ("MALFORMED_INPUT", "Something other than a byte string where the binary Payload belongs: "
+                                            "must fail (protocol_error; parse_error when the value is outside the "
+                                            "value model, e.g. a MessagePack ext or a CBOR tag)."),
+    "PayloadWithKwargs": ("MALFORMED_INPUT", "A binary Payload followed by ArgumentsKw: must fail (protocol_error), "
+                                             "except for PUBLISH (see PublishScalarArgs)."),
+    "PublishScalarArgs": ("KNOWN_QUIRK", "PUBLISH with a text or binary Arguments element followed by ArgumentsKw: "
+                                         "Autobahn's Publish accepts str/bytes args (and re-marshals bytes args as if "
+                                         "they were a payload); other types reject them. Either is conforming; if "
+                                         "accepted, the elements are returned as they are. (A text/binary ArgumentsKw "
+                                         "is rejected by Autobahn's _validate_kwargs, so it is invalid.)"),
     "InvalidEncAlgo": ("MALFORMED_INPUT", "enc_algo not a valid identifier (cryptobox, mqtt, xbr, x_...): must fail "
                                           "(protocol_error)."),
     "InvalidEncSerializer": ("MALFORMED_INPUT", "enc_serializer not a valid identifier (json, msgpack, cbor, "
@@ -648,22 +653,6 @@ def _build_one(reg, js, sources, ser):
     dec("decode/id-zero", "PUBLISH with request id 0", "valid", ["IdBoundary", "Plain"], dumps(ser, [16, 0, {}, T]))
     dec("decode/id-max", "EVENT with ids 2^53", "valid", ["IdBoundary", "Plain"],
         dumps(ser, [36, 2**53, 2**53, {}]))
-    for algo in ("x_a", "x_Ab"):
-        dec("decode/enc-algo-%s" % algo, "PUBLISH with enc_algo %r" % algo, "acceptable", ["CustomIdentifierPattern"],
-            dumps(ser, [16, 1, {"enc_algo": algo, "enc_serializer": "json"}, T, b"\x01"]), "protocol_error")
-    for tname, raw, what in (("PUBLISH", [16, 1, {"acknowledge": 1}, T], "acknowledge: 1"),
-                             ("PUBLISH", [16, 1, {"exclude": "x"}, T], "exclude: \"x\""),
-                             ("CALL", [48, 1, {"timeout": -1}, P], "timeout: -1"),
-                             ("CALL", [48, 1, {"timeout": 1.5}, P], "timeout: 1.5"),
-                             ("CALL", [48, 1, {"receive_progress": "yes"}, P], "receive_progress: \"yes\""),
-                             ("EVENT", [36, 1, 2, {"publisher": "alice"}], "publisher: \"alice\""),
-                             ("EVENT", [36, 1, 2, {"topic": 5}], "topic: 5"),
-                             ("RESULT", [50, 1, {"progress": 1}], "progress: 1"),
-                             ("YIELD", [70, 1, {"callee": "x"}], "callee: \"x\""),
-                             ("INVOCATION", [68, 1, 2, {"caller": "x"}], "caller: \"x\""),
-                             ("ERROR", [8, 48, 1, {"callee_authid": 5}, E], "callee_authid: 5")):
-        dec("decode/option-type/%s/%s" % (tname, what), "%s with %s" % (tname, what), "acceptable",
-            ["OptionValueType"], dumps(ser, raw), "protocol_error")
 
     # Serializer-specific valid non-canonical encodings and quirks.
     if ser == "json":
@@ -800,15 +789,39 @@ def _build_one(reg, js, sources, ser):
                 bad_raw("bad/uri/%s/%s" % (tname, name), "%s URI %r" % (tname, v), ["BadUri"], raw)
         for name, v in (("object", {"a": 1}), ("integer", 1), ("true", True)):
             bad_raw("bad/args/%s/%s" % (tname, name), "%s Arguments is %r" % (tname, v), ["BadArgs"], shortest + [v])
-        for name, v in (("list", [1]), ("integer", 1), ("string", "k"), ("null", None)):
+        for name, v in (("list", [1]), ("integer", 1), ("string", "k"), ("null", None), ("bytes", b"k")):
             bad_raw("bad/kwargs/%s/%s" % (tname, name), "%s ArgumentsKw is %r" % (tname, v), ["BadArgs"],
                     shortest + [[], v])
         bad_raw("bad/payload-text/%s" % tname, "%s with a text string where the payload belongs" % tname,
                 ["PayloadNotBinary"], shortest[:optpos] + [{"enc_algo": "cryptobox", "enc_serializer": "json"}] +
                 shortest[optpos + 1:] + ["AAECAw"])
-        bad_raw("bad/payload-with-kwargs/%s" % tname, "%s with a binary payload followed by ArgumentsKw" % tname,
-                ["PayloadWithKwargs"] + (["AutobahnAccepts"] if tname == "PUBLISH" else []), shortest[:optpos] + [{"enc_algo": "cryptobox", "enc_serializer": "json"}] +
-                shortest[optpos + 1:] + [b"\x00\x01", {}])
+        raw = shortest[:optpos] + [{"enc_algo": "cryptobox", "enc_serializer": "json"}] + shortest[optpos + 1:] + \
+            [b"\x00\x01", {}]
+        if tname == "PUBLISH":
+            dec("bad/payload-with-kwargs/%s" % tname, "PUBLISH with a binary element followed by ArgumentsKw "
+                "(Autobahn: bytes Arguments)", "acceptable", ["PayloadWithKwargs", "PublishScalarArgs"],
+                dumps(ser, raw), "protocol_error")
+            dec("quirk/publish-str-args", "PUBLISH with a text Arguments element followed by ArgumentsKw",
+                "acceptable", ["PublishScalarArgs", "Plain"], dumps(ser, [16, 1, {}, T, "x", {}]), "protocol_error")
+        else:
+            bad_raw("bad/payload-with-kwargs/%s" % tname, "%s with a binary payload followed by ArgumentsKw" % tname,
+                    ["PayloadWithKwargs"], raw)
+    for tname, raw, what in (("PUBLISH", [16, 1, {"acknowledge": 1}, T], "acknowledge: 1"),
+                             ("PUBLISH", [16, 1, {"exclude": "x"}, T], "exclude: \"x\""),
+                             ("CALL", [48, 1, {"timeout": -1}, P], "timeout: -1"),
+                             ("CALL", [48, 1, {"timeout": 1.5}, P], "timeout: 1.5"),
+                             ("CALL", [48, 1, {"receive_progress": "yes"}, P], "receive_progress: \"yes\""),
+                             ("EVENT", [36, 1, 2, {"publisher": "alice"}], "publisher: \"alice\""),
+                             ("EVENT", [36, 1, 2, {"topic": 5}], "topic: 5"),
+                             ("RESULT", [50, 1, {"progress": 1}], "progress: 1"),
+                             ("YIELD", [70, 1, {"callee": "x"}], "callee: \"x\""),
+                             ("INVOCATION", [68, 1, 2, {"caller": "x"}], "caller: \"x\""),
+                             ("ERROR", [8, 48, 1, {"callee_authid": 5}, E], "callee_authid: 5")):
+        bad_raw("decode/option-type/%s/%s" % (tname, what), "%s with %s" % (tname, what), ["OptionValueType"], raw)
+    for algo in ("x_a", "x_Ab"):
+        bad_raw("decode/enc-algo-%s" % algo, "PUBLISH with enc_algo %r (outside ^x_([a-z][\\da-z_]+)?$)" % algo,
+                ["InvalidEncAlgo", "CustomIdentifierPattern"], [16, 1, {"enc_algo": algo, "enc_serializer": "json"}, T,
+                                                                b"\x01"])
     bad_raw("bad/id/ERROR/request-type-49", "ERROR with request type 49 (not a request)", ["BadId"], [8, 49, 1, {}, E])
     bad_raw("bad/id/ERROR/request-type-string", "ERROR with request type \"48\"", ["BadId"], [8, "48", 1, {}, E])
     enc_base = lambda o: [36, 1, 2, o, b"\x00\x01\x02"]  # noqa: E731
@@ -885,7 +898,7 @@ def _build_one(reg, js, sources, ser):
         bad("bad/msgpack/utf8-in-key", "Options key with byte 0xff", ["InvalidUtf8"],
             b"\x94\x10\x01\x81\xa1\xff\xc3" + mp_str8(T), "invalid_utf8")
         bad("bad/msgpack/ext-payload", "EVENT with an ext value where the payload belongs", ["PayloadNotBinary"],
-            b"\x95\x24\x01\x02\x81" + mp_str8("enc_algo") + mp_str8("cryptobox") + b"\xd4\x01\x00")
+            b"\x95\x24\x01\x02\x81" + mp_str8("enc_algo") + mp_str8("cryptobox") + b"\xd4\x01\x00", "parse_error")
         bad("bad/msgpack/array-count-too-big", "array header says 5, 4 elements follow", ["Truncated"],
             b"\x95\x10\x01\x80" + mp_str8(T), "parse_error")
         bad("bad/msgpack/bin-length-too-big", "bin8 length beyond the frame", ["Truncated"],
@@ -900,7 +913,8 @@ def _build_one(reg, js, sources, ser):
         bad("bad/cbor/utf8-overlong", "text with an overlong sequence", ["InvalidUtf8"],
             b"\x84\x10\x01\xa0\x62\xc0\xaf", "invalid_utf8")
         bad("bad/cbor/tagged-payload", "EVENT with the payload wrapped in tag 24", ["PayloadNotBinary"],
-            b"\x85\x18\x24\x01\x02\xa1" + cb_text("enc_algo") + cb_text("cryptobox") + b"\xd8\x18\x43\x00\x01\x02")
+            b"\x85\x18\x24\x01\x02\xa1" + cb_text("enc_algo") + cb_text("cryptobox") + b"\xd8\x18\x43\x00\x01\x02",
+            "parse_error")
         bad("bad/cbor/array-count-too-big", "array header says 5, 4 elements follow", ["Truncated"],
             b"\x85\x10\x01\xa0" + cb_text(T), "parse_error")
         bad("bad/cbor/indefinite-unterminated", "indefinite array without its break", ["Truncated"],
