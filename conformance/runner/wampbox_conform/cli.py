@@ -204,6 +204,8 @@ def cmd_run(argv):
     hello = runner.start()
     im = hello["implementation"]
     progress = Progress(args.progress, len(sel), label)
+    for w in suite["warnings"]:
+        progress.note("corpus warning: " + w)
     runner.progress = progress
     progress.note(f"{im['name']} {im['version']}, profile {json.dumps(hello.get('profile', {}), sort_keys=True)}, "
                   f"{len(sel)} cases")
@@ -222,7 +224,7 @@ def cmd_run(argv):
                            "supports": hello["supports"]},
         "adapter": {"name": args.adapter or "", "command": command, "restarts": runner.restarts,
                     "restart_log": runner.restart_log[:100], "defective": bool(adapter_info.get("defective"))},
-        "suite": {k: suite[k] for k in ("name", "version", "manifest_sha256", "files", "other_files")},
+        "suite": {k: suite[k] for k in ("name", "version", "manifest_sha256", "files", "other_files", "warnings")},
         "run": {"runner": f"wampbox-conform {__version__}", "started": started.isoformat(timespec="seconds"),
                 "duration_s": round(duration, 3), "host": platform.node(), "python": platform.python_version(),
                 "timeout_s": args.timeout, "error_codes": args.error_codes,
