@@ -4,7 +4,7 @@
 //   wampbox_bench [--inputs=DIR] [Google Benchmark flags]
 //
 // DIR holds the inputs scripts/bench/gen_inputs.py writes (the build
-// generates them; see bench/README.md). Default: $WAMPBOX_BENCH_INPUTS, else
+// generates them; see docs/performance.md). Default: $WAMPBOX_BENCH_INPUTS, else
 // the build's own bench/inputs.
 #include <sodium.h>
 
