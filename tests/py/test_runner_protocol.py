@@ -136,8 +136,8 @@ def test_accepting_everything_fails_invalid_cases(tmp_path):
 
 
 def test_unsupported_is_counted_not_dropped(tmp_path):
-    body = GOOD_LOOP.replace('o = {"ct": seal(i)}', 'o = None; out({"id": m["id"], "status": "unsupported", '
-                             '"reason": "no sealing"}); continue\n        o = {"ct": seal(i)}')
+    body = GOOD_LOOP.replace('    i = m["input"]\n', '    i = m["input"]\n    if m["op"] == "box_seal":\n'
+                             '        out({"id": m["id"], "status": "unsupported", "reason": "no sealing"}); continue\n')
     p, rep = run(adapter(tmp_path, body), ["--layer", "crypto_box"], tmp_path=tmp_path, sel=())
     s = rep["summary"]
     assert p.returncode == 0
