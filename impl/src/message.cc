@@ -761,6 +761,8 @@ Value parse_frame_value(std::span<const std::uint8_t> frame, Serializer s) {
   switch (s) {
     case Serializer::kJson: {
       thread_local JsonParser parser;
+      // An empty span may have a null data(); hand the parser a real pointer.
+      if (frame.empty()) return parser.parse(std::string_view("", 0));
       return parser.parse(std::string_view(reinterpret_cast<const char*>(frame.data()), frame.size()));
     }
     case Serializer::kMsgPack: return msgpack_parse(frame);
