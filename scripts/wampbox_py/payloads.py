@@ -28,7 +28,7 @@ def _text(rng, n):
 
 
 def _ascii(rng, n):
-    return "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789 ") for _ in range(n))
+    return "".join(rng.choices("abcdefghijklmnopqrstuvwxyz0123456789 ", k=n))
 
 
 def _nested(depth):
@@ -57,7 +57,9 @@ def taxonomy(seed=1):
         ("nan_infinity", [math.nan, math.inf, -math.inf], {"nan": math.nan}),
         ("unicode_bmp", ["Grüße, naïve café", "日本語テキスト", "Ελληνικά"], {"ключ": "значение"}),
         ("unicode_non_bmp", ["\U0001F600\U0001F4A9", "𝄞 music", "\U00010000\U0010FFFF"], {"emoji\U0001F389": True}),
-        ("control_characters", ["".join(chr(c) for c in range(0x20)), "\x7f", "a\"b\\c/d"], {"nl": "\n\r\t"}),
+        # NUL is not first: Autobahn's JSON reads a string starting with U+0000
+        # back as bytes (the corpus covers that quirk with its own flag).
+        ("control_characters", ["ctl:" + "".join(chr(c) for c in range(0x20)), "\x7f", "a\"b\\c/d"], {"nl": "\n\r\t"}),
         ("line_separators", ["\u2028\u2029", "\ufeffBOM"], {}),
         ("bytes_values", [b"", b"\x00", b"\x00\x01\x02\xff", bytes(range(256))], {"blob": b"\xde\xad\xbe\xef"}),
         ("deep_nesting", [_nested(64)], {}),
