@@ -141,7 +141,7 @@ class Wampbox:
         return self.run("keygen", *extra)
 
     def seal_argv(self, mtype, serializer, keyring, uri=None, args=None, kwargs=None, options=None, ids=None,
-                  nonce=None, role=None, plain=False, hex_output=False, output=None):
+                  nonce=None, role=None, plain=False, hex_output=False, output=None, extra=()):
         """The argument list of `wampbox seal` (without the binary)."""
         argv = ["seal", "--type", mtype.upper(), "--serializer", serializer, "--keyring", str(keyring)]
         if uri is not None:
@@ -162,11 +162,16 @@ class Wampbox:
             argv.append("--hex")
         if output is not None:
             argv += ["--output", str(output)]
+        argv += list(extra)
         return argv
 
     def seal(self, mtype, serializer, keyring, **kw):
         """`wampbox seal`; stdout is the frame bytes."""
         return self.run(*self.seal_argv(mtype, serializer, keyring, **kw))
+
+    def inspect(self, frame, serializer):
+        """`wampbox inspect` with the frame on stdin; .json() is the message."""
+        return self.run("inspect", "--serializer", serializer, "-", input=bytes(frame))
 
     def open(self, frame, serializer, keyring, uri=None, role=None, hex_input=False, extra=()):
         """`wampbox open` with the frame on stdin; .json() is

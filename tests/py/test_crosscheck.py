@@ -6,7 +6,12 @@ For every message type (7) x serializer (3) x payload of the shared taxonomy
   test_autobahn_opens_wampbox_frame   (b) Autobahn decrypts wampbox's frame to the same uri/args/kwargs
   test_wampbox_opens_autobahn_frame   (c) wampbox open decrypts Autobahn's frame to the same values
   test_plain_frame_equals_autobahn    (d) plain (unencrypted) frames are equal too
-plus rich Options/Details and large ids per type, and the facts doc's worked example.
+  test_wampbox_reads_plain_frame      (e) wampbox inspect reads Autobahn's plain frame to the same message
+plus rich Options/Details and large ids per type, keyring lookup (longest
+character prefix, default key, one-key form) and Autobahn's silent plaintext
+fallback, CLI I/O forms (--hex, --output, --hex-input), and the facts doc's
+worked example. (c) and (e) also compare the envelope (ids, Options/Details,
+URI) with Autobahn's parse of the same frame.
 
 Values are compared type-strictly, NaN-aware and with dict key order
 (autobahn_ref.values_equal). MessagePack cannot carry integers outside
@@ -17,7 +22,7 @@ fail cleanly (Autobahn: OverflowError; wampbox: exit 3 or 1 naming
 
 import pytest
 
-from conftest import URIS, ids_for
+from conftest import PREFIX, URIS, ids_for
 from wampbox_py import autobahn_ref as ref
 from wampbox_py import payloads
 
@@ -132,6 +137,27 @@ def test_taxonomy_is_representable():
         f"U+0000 reads back as bytes), left out of the cross-check matrix: {UNREPRESENTABLE}")
 
 
+_ENVELOPE = {  # marshal() index of each envelope field, per type
+    "PUBLISH": {"request": 1, "options": 2, "uri": 3},
+    "EVENT": {"subscription": 1, "publication": 2, "options": 3},
+    "CALL": {"request": 1, "options": 2, "uri": 3},
+    "INVOCATION": {"request": 1, "registration": 2, "options": 3},
+    "YIELD": {"request": 1, "options": 2},
+    "RESULT": {"request": 1, "options": 2},
+    "ERROR": {"request_type": 1, "request": 2, "options": 3, "uri": 4},
+}
+
+
+def assert_envelope(got, frame, ser, mtype):
+    """wampbox's JSON view of a message ("message" of open, or inspect) has the
+    type, ids, Options/Details (in order) and URI Autobahn parses from the frame."""
+    raw = ref.parse_frame(frame, ser).marshal()
+    assert got.get("type") == mtype, f"type {got.get('type')!r} != {mtype!r}"
+    for field, i in _ENVELOPE[mtype].items():
+        assert ref.values_equal(got.get(field), raw[i]), \
+            f"{field}: wampbox {ref.canonical(got.get(field))[:300]} != Autobahn {ref.canonical(raw[i])[:300]}"
+
+
 # -- (a) ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("mtype,ser,payload", CASES, ids=CASE_IDS)
@@ -165,6 +191,7 @@ def test_wampbox_opens_autobahn_frame(wampbox, keyring_file, ab_keyring, mtype, 
     out = res.json()
     dec = out["decrypted"]
     assert_values(dec["uri"], dec["args"], dec["kwargs"], mtype, payload, "wampbox decoding Autobahn's frame")
+    assert_envelope(out["message"], frame, ser, mtype)
 
 
 # -- (d) ---------------------------------------------------------------------
@@ -182,6 +209,34 @@ def test_plain_frame_equals_autobahn(wampbox, keyring_file, ab_keyring, mtype, s
         return
     assert isinstance(expected, bytes), f"Autobahn could not build the frame: {expected!r}"
     assert_same_frame(res, expected, ser)
+
+
+# -- (e) ---------------------------------------------------------------------
+
+# Plain msgpack frames with integers beyond 64 bits do not exist (see (d)).
+PLAIN_CASES = [c for c in CASES if not (c[1] == "msgpack" and not msgpack_carries(*PAYLOADS[c[2]]))]
+
+
+@pytest.mark.parametrize("mtype,ser,payload", PLAIN_CASES, ids=[f"{t}-{s}-{n}" for t, s, n in PLAIN_CASES])
+def test_wampbox_reads_plain_frame(wampbox, ab_keyring, mtype, ser, payload):
+    frame = autobahn_frame(ab_keyring, mtype, ser, payload, encrypted=False)
+    assert isinstance(frame, bytes), f"Autobahn could not build the frame: {frame!r}"
+    res = wampbox.inspect(frame, ser)
+    try:
+        ab = ref.parse_frame(frame, ser)
+    except Exception as e:  # noqa: BLE001
+        # Autobahn writes some frames its own parser rejects (PUBLISH with
+        # args null and kwargs set): wampbox must reject them the same way.
+        assert res.rc == 3 and res.error_code == "protocol_error", \
+            f"Autobahn rejects its own frame ({e}); wampbox should too\n{res}"
+        return
+    assert res.rc == 0, f"wampbox inspect failed\n{res}"
+    got = res.json()
+    assert ref.values_equal(got.get("args"), ab.args), \
+        f"args: wampbox {ref.canonical(got.get('args'))[:300]} != Autobahn {ref.canonical(ab.args)[:300]}"
+    assert ref.values_equal(got.get("kwargs"), ab.kwargs), \
+        f"kwargs: wampbox {ref.canonical(got.get('kwargs'))[:300]} != Autobahn {ref.canonical(ab.kwargs)[:300]}"
+    assert_envelope(got, frame, ser, mtype)
 
 
 # -- Options/Details with keys before and after enc_*, and large ids -----------
@@ -240,3 +295,99 @@ def test_worked_example_wampbox(wampbox, keyring_file):
     res = wampbox.seal("PUBLISH", "json", keyring_file, uri="com.myapp.encrypted.hello", args=["Counter is at 1"],
                        kwargs={}, ids={"request": 1}, nonce=bytes(range(24)))
     assert_same_frame(res, WORKED_EXAMPLE, "json")
+
+
+# -- keyring semantics ----------------------------------------------------------
+
+def _key_parts(seed):
+    """A deterministic full key (both sides) from a seed."""
+    import hashlib
+
+    from nacl.encoding import Base64Encoder
+    from nacl.public import PrivateKey
+
+    def priv(tag):
+        return PrivateKey(hashlib.sha256(f"{seed}:{tag}".encode()).digest())
+
+    o, r = priv("originator"), priv("responder")
+    return {"originator_priv": o.encode(Base64Encoder).decode(), "responder_priv": r.encode(Base64Encoder).decode()}
+
+
+LOOKUP_ENTRIES = {
+    "": _key_parts("default"),
+    "com.myapp.enc": _key_parts("enc"),
+    "com.myapp.encrypted.": _key_parts("encrypted"),
+    "com.myapp.encrypted.special": {"private": _key_parts("single")["originator_priv"]},
+}
+LOOKUP_URIS = ["com.myapp.encrypted.x", "com.myapp.encX", "com.myapp.enc", "com.myapp.enc.y",
+               "com.myapp.encrypted.special", "com.myapp.encrypted.special.deeper", "com.other.topic", "a"]
+
+
+@pytest.mark.parametrize("ser", ref.SERIALIZERS)
+def test_keyring_lookup_matches_autobahn(wampbox, keydir, ser):
+    """Longest *character* prefix, the default key and the one-key form pick
+    the same key as Autobahn's KeyRing: frames sealed with different keys
+    differ, so byte equality shows the same key was used."""
+    path = ref.write_keyring_file(keydir / "lookup.json", LOOKUP_ENTRIES)
+    ring = ref.make_keyring(LOOKUP_ENTRIES)
+    failures = []
+    for uri in LOOKUP_URIS:
+        nonce = ref.nonce_for("lookup:" + uri)
+        expected = ref.build_frame("PUBLISH", ser, uri, ["x"], {}, ids={"request": 1}, keyring=ring, nonce=nonce)
+        res = wampbox.seal("PUBLISH", ser, path, uri=uri, args=["x"], kwargs={}, ids={"request": 1}, nonce=nonce)
+        if res.rc != 0 or res.stdout != expected:
+            failures.append(f"{uri}: wampbox's frame differs from Autobahn's\n{res}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("ser", ref.SERIALIZERS)
+def test_autobahn_silent_plaintext_fallback(wampbox, keydir, ser):
+    """Autobahn sends plaintext without warning when the matched key lacks the
+    needed box, or no key matches. wampbox refuses by default (missing_role /
+    no_key, exit 1, nothing written) and reproduces Autobahn's plain frame
+    byte for byte with --autobahn-fallback / --allow-plaintext."""
+    entries = {PREFIX: ref.ORIGINATOR_ONLY}
+    path = ref.write_keyring_file(keydir / "originator-only.json", entries)
+    ring = ref.make_keyring(entries)
+    args, kwargs = ["result", 1], {"k": b"v"}
+    cases = [  # (type, uri, wampbox's default error, flag that gives Autobahn's behaviour)
+        ("YIELD", URIS["YIELD"], "missing_role", "--autobahn-fallback"),
+        ("ERROR", URIS["ERROR"], "missing_role", "--autobahn-fallback"),
+        ("PUBLISH", "com.unkeyed.topic", "no_key", "--allow-plaintext"),
+        ("CALL", "com.unkeyed.proc", "no_key", "--autobahn-fallback"),
+    ]
+    failures = []
+    for mtype, uri, code, flag in cases:
+        expected = ref.build_frame(mtype, ser, uri, args, kwargs, ids=ids_for(mtype), keyring=ring,
+                                   nonce=bytes(24))
+        assert ref.parse_frame(expected, ser).payload is None, "Autobahn was expected to fall back to plaintext"
+        strict = wampbox.seal(mtype, ser, path, uri=uri, args=args, kwargs=kwargs, ids=ids_for(mtype))
+        if strict.rc != 1 or strict.error_code != code or strict.stdout:
+            failures.append(f"{mtype} {uri}: expected exit 1 / {code} and no output\n{strict}")
+        lax = wampbox.seal(mtype, ser, path, uri=uri, args=args, kwargs=kwargs, ids=ids_for(mtype), extra=[flag])
+        if lax.rc != 0 or lax.stdout != expected:
+            failures.append(f"{mtype} {uri} {flag}: expected Autobahn's plain frame\n{lax}\n"
+                            + (describe_mismatch(lax.stdout, expected, ser) if lax.rc == 0 else ""))
+    assert not failures, "\n\n".join(failures)
+
+
+# -- CLI I/O forms ------------------------------------------------------------------
+
+def test_cli_io_forms(wampbox, keyring_file, tmp_path):
+    """--hex, --output FILE, open --hex-input and open FILE give the same bytes
+    and values as the raw stdin/stdout forms."""
+    kw = dict(uri=URIS["CALL"], args=["io", b"\x00\x01"], kwargs={"n": 1}, ids={"request": 7},
+              nonce=ref.nonce_for("io"))
+    raw = wampbox.seal("CALL", "msgpack", keyring_file, **kw).check().stdout
+    hexed = wampbox.seal("CALL", "msgpack", keyring_file, hex_output=True, **kw).check().stdout
+    assert hexed.strip() == raw.hex().encode()
+    out = tmp_path / "frame.bin"
+    res = wampbox.seal("CALL", "msgpack", keyring_file, output=out, **kw).check()
+    assert res.stdout == b"" and out.read_bytes() == raw
+    a = wampbox.open(raw, "msgpack", keyring_file, role="responder").check().json()
+    b = wampbox.open(raw, "msgpack", keyring_file, role="responder", hex_input=True).check().json()
+    c = wampbox.run("open", "--serializer", "msgpack", "--keyring", keyring_file, "--role", "responder",
+                    out).check().json()
+    for other in (b, c):
+        assert ref.canonical(other) == ref.canonical(a)
+    assert a["decrypted"]["args"] == ["io", b"\x00\x01"]
