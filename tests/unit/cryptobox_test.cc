@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <atomic>
+#include <cstdlib>
+#include <new>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -13,6 +16,32 @@
 #include "wampbox/encoding.h"
 #include "wampbox/error.h"
 #include "wampbox/json.h"
+
+// Counts heap allocations so that the hot path can be checked to make none.
+// Not under AddressSanitizer, which must keep its own operator new/delete.
+#if defined(__SANITIZE_ADDRESS__)
+#define WAMPBOX_COUNT_ALLOCATIONS 0
+#else
+#define WAMPBOX_COUNT_ALLOCATIONS 1
+#endif
+namespace {
+std::atomic<long> g_allocations{0};
+}  // namespace
+
+#if WAMPBOX_COUNT_ALLOCATIONS
+// noinline: GCC otherwise pairs an inlined free() with the new-expression and
+// warns (-Wmismatched-new-delete), though both sides are replaced here.
+__attribute__((noinline)) void* operator new(std::size_t n) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+__attribute__((noinline)) void* operator new[](std::size_t n) { return operator new(n); }
+__attribute__((noinline)) void operator delete(void* p) noexcept { std::free(p); }
+__attribute__((noinline)) void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+__attribute__((noinline)) void operator delete[](void* p) noexcept { std::free(p); }
+__attribute__((noinline)) void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#endif
 
 namespace wampbox {
 namespace {
@@ -431,6 +460,31 @@ TEST(Cryptobox, EncodeIntoReplacesOutAndWipesScratch) {
   EncodedPayload p;
   p.payload = out;
   EXPECT_EQ(codec.decode(Role::kResponder, kWorkedExampleUri, p).args, hello_args());
+}
+
+TEST(Cryptobox, EncodeIntoDoesNotAllocateWhenWarm) {
+  if (!WAMPBOX_COUNT_ALLOCATIONS) GTEST_SKIP() << "allocation counting is off under AddressSanitizer";
+  KeyRing ring = ring_with(kPrefix, full_key());
+  ring.set_key("com.other.", Key::from_single_private(kResponderPriv));
+  ring.set_key("", Key::from_single_private(kOriginatorPriv));
+  PayloadCodec codec(ring);
+  const std::string uri = std::string(kPrefix) + "topic.with.a.longer.name";
+  Value args(Array{Value("h\xc3\xa9llo \"quoted\"\n"), Value(1.5), Value(-7), Value(true), Value(),
+                   Value(Binary{{1, 2, 3}}), Value(Array{Value(0.1), Value(1e16)})});
+  Value kwargs(Object{{"k", Value("v")}, {"n", Value(std::uint64_t{18446744073709551615u})}});
+  Bytes out;
+  std::string scratch;
+  ASSERT_TRUE(codec.encode_into(Role::kOriginator, uri, args, kwargs, out, scratch));
+  const long before = g_allocations.load();
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(codec.encode_into(Role::kOriginator, uri, args, kwargs, out, scratch));
+  }
+  EXPECT_EQ(g_allocations.load() - before, 0);
+  const long lookups = g_allocations.load();
+  EXPECT_NE(ring.find(uri), nullptr);
+  EXPECT_NE(ring.find("com.other.x"), nullptr);
+  EXPECT_NE(ring.find("net.x"), nullptr);
+  EXPECT_EQ(g_allocations.load() - lookups, 0);
 }
 
 TEST(Cryptobox, RandomNoncesDifferAndBothDecode) {
