@@ -1,16 +1,25 @@
 // Base64, hex and UTF-8 validation. Base64 sits on the hot path of every JSON
-// frame that carries an encrypted payload ("\u0000" + base64), so both
-// directions are table driven and process 6 bytes <-> 8 characters per step
-// with one 8-byte load and one 8-byte store.
+// frame that carries an encrypted payload ("\u0000" + base64). On x86-64 CPUs
+// with AVX2 the bulk runs 24 bytes <-> 32 characters per step (Mula & Lemire,
+// "Faster Base64 Encoding and Decoding Using AVX2 Instructions", 2018); the
+// portable path and all tails are table driven, 6 bytes <-> 8 characters per
+// step with one 8-byte load and one 8-byte store.
 #include "wampbox/encoding.h"
 
 #include <simdjson.h>
 
 #include <array>
 #include <bit>
+#include <cstdlib>
 #include <cstring>
 
+#include "encoding_internal.h"
 #include "wampbox/error.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define WAMPBOX_B64_AVX2 1
+#include <immintrin.h>
+#endif
 
 namespace wampbox {
 namespace {
@@ -86,15 +95,100 @@ inline void store_3(std::uint8_t* o, std::uint32_t w) {
   o[2] = static_cast<std::uint8_t>(w >> 16);
 }
 
+#ifdef WAMPBOX_B64_AVX2
+/// AVX2 present and not disabled by WAMPBOX_NO_SIMD (set it to run the
+/// portable code paths on any machine, e.g. for the unit tests).
+bool cpu_has_avx2() {
+  static const bool has = [] {
+    if (std::getenv("WAMPBOX_NO_SIMD") != nullptr) return false;
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") != 0;
+  }();
+  return has;
+}
+
+/// Encodes whole 24-byte blocks while at least 28 input bytes remain (each
+/// block loads 16 bytes at +0 and +12). Returns the number of bytes consumed;
+/// writes 32 characters per block to `o`.
+__attribute__((target("avx2"))) std::size_t encode_avx2(const std::uint8_t* in, std::size_t n, char* o) {
+  const __m256i shuf = _mm256_setr_epi8(1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10,  //
+                                        1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10);
+  const __m256i lut = _mm256_setr_epi8(65, 71, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -19, -16, 0, 0,  //
+                                       65, 71, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -19, -16, 0, 0);
+  std::size_t i = 0;
+  for (; i + 28 <= n; i += 24, o += 32) {
+    __m256i x = _mm256_inserti128_si256(
+        _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i))),
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i + 12)), 1);
+    // Each dword holds bytes [b, a, c, b] of one 3-byte group a b c; pull the
+    // four 6-bit fields into the four bytes with two multiplies.
+    x = _mm256_shuffle_epi8(x, shuf);
+    __m256i t0 = _mm256_mulhi_epu16(_mm256_and_si256(x, _mm256_set1_epi32(0x0fc0fc00)), _mm256_set1_epi32(0x04000040));
+    __m256i t1 = _mm256_mullo_epi16(_mm256_and_si256(x, _mm256_set1_epi32(0x003f03f0)), _mm256_set1_epi32(0x01000010));
+    __m256i idx = _mm256_or_si256(t0, t1);
+    // 6-bit value -> ASCII: add an offset chosen by range (A-Z, a-z, 0-9, +, /).
+    __m256i r = _mm256_subs_epu8(idx, _mm256_set1_epi8(51));
+    r = _mm256_sub_epi8(r, _mm256_cmpgt_epi8(idx, _mm256_set1_epi8(25)));
+    __m256i chars = _mm256_add_epi8(idx, _mm256_shuffle_epi8(lut, r));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(o), chars);
+  }
+  return i;
+}
+
+/// Decodes whole 32-character blocks from `s` (no padding allowed in them),
+/// writing 32 bytes (24 valid) per block. Returns the number of characters
+/// consumed and sets `bad` if any character is outside the alphabet.
+__attribute__((target("avx2"))) std::size_t decode_avx2(const unsigned char* s, std::size_t n, std::uint8_t* o,
+                                                        bool& bad) {
+  const __m256i lut_lo = _mm256_setr_epi8(0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x13, 0x1A, 0x1B,
+                                          0x1B, 0x1B, 0x1A,  //
+                                          0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x13, 0x1A, 0x1B,
+                                          0x1B, 0x1B, 0x1A);
+  const __m256i lut_hi = _mm256_setr_epi8(0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08, 0x10, 0x10, 0x10, 0x10, 0x10,
+                                          0x10, 0x10, 0x10,  //
+                                          0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08, 0x10, 0x10, 0x10, 0x10, 0x10,
+                                          0x10, 0x10, 0x10);
+  const __m256i lut_roll = _mm256_setr_epi8(0, 16, 19, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0,  //
+                                            0, 16, 19, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0);
+  const __m256i mask_2f = _mm256_set1_epi8(0x2f);
+  const __m256i pack = _mm256_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1,  //
+                                        2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1);
+  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 3, 7);
+  __m256i err = _mm256_setzero_si256();
+  std::size_t i = 0;
+  for (; i + 32 <= n; i += 32, o += 24) {
+    __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + i));
+    // Classify by nibbles: a character is valid iff its low- and high-nibble
+    // class bits do not intersect.
+    __m256i hi_nib = _mm256_and_si256(_mm256_srli_epi32(x, 4), mask_2f);
+    __m256i lo_nib = _mm256_and_si256(x, mask_2f);
+    err = _mm256_or_si256(err, _mm256_and_si256(_mm256_shuffle_epi8(lut_lo, lo_nib), _mm256_shuffle_epi8(lut_hi, hi_nib)));
+    // ASCII -> 6-bit value: add an offset chosen by high nibble ('/' apart).
+    __m256i roll = _mm256_shuffle_epi8(lut_roll, _mm256_add_epi8(_mm256_cmpeq_epi8(x, mask_2f), hi_nib));
+    x = _mm256_add_epi8(x, roll);
+    // Pack 4 x 6 bits -> 3 bytes per dword, then squeeze out the gaps.
+    x = _mm256_maddubs_epi16(x, _mm256_set1_epi32(0x01400140));
+    x = _mm256_madd_epi16(x, _mm256_set1_epi32(0x00011000));
+    x = _mm256_shuffle_epi8(x, pack);
+    x = _mm256_permutevar8x32_epi32(x, lanes);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(o), x);
+  }
+  bad = !_mm256_testz_si256(err, err);
+  return i;
+}
+#endif
+
 }  // namespace
 
-void base64_encode_append(std::span<const std::uint8_t> in, std::string& out) {
-  const std::size_t n = in.size();
-  const std::size_t old = out.size();
-  out.resize(old + (n + 2) / 3 * 4);
-  char* o = out.data() + old;
-  const std::uint8_t* p = in.data();
+std::size_t encoding_base64_encode_raw(const std::uint8_t* p, std::size_t n, char* o) noexcept {
+  const std::size_t total = (n + 2) / 3 * 4;
   std::size_t i = 0;
+#ifdef WAMPBOX_B64_AVX2
+  if (n >= 28 && cpu_has_avx2()) {
+    i = encode_avx2(p, n, o);
+    o += i / 3 * 4;
+  }
+#endif
   // 6 input bytes -> 8 characters; the 8-byte load reads 2 bytes past the 6 used.
   if (n >= 8) {
     const std::size_t limit = n - 8;
@@ -121,6 +215,13 @@ void base64_encode_append(std::span<const std::uint8_t> in, std::string& out) {
     o[2] = i + 1 < n ? kB64Alphabet[(x >> 6) & 63] : '=';
     o[3] = '=';
   }
+  return total;
+}
+
+void base64_encode_append(std::span<const std::uint8_t> in, std::string& out) {
+  const std::size_t old = out.size();
+  out.resize(old + (in.size() + 2) / 3 * 4);
+  encoding_base64_encode_raw(in.data(), in.size(), out.data() + old);
 }
 
 std::string base64_encode(std::span<const std::uint8_t> in) {
@@ -141,11 +242,21 @@ void base64_decode_into(std::string_view in, Bytes& out) {
   const std::size_t full = n / 4 - 1;  // quanta before the last one
   std::size_t pad = s[n - 1] == '=' ? (s[n - 2] == '=' ? 2 : 1) : 0;
   const std::size_t out_len = n / 4 * 3 - pad;
-  // Two bytes of slack: the fast loop stores 8 bytes for every 6 it produces.
-  out.resize(full * 3 + 5);
+  // Slack: the 8-character loop stores 8 bytes for every 6 it produces, the
+  // AVX2 loop 32 for every 24.
+  out.resize(full * 3 + 11);
   std::uint8_t* o = out.data();
   std::uint32_t err = 0;
   std::size_t q = 0;
+#ifdef WAMPBOX_B64_AVX2
+  if (full >= 8 && cpu_has_avx2()) {
+    bool bad = false;
+    std::size_t used = decode_avx2(s, full * 4, o, bad);
+    if (bad) bad_base64("character outside the alphabet or misplaced '='");
+    q = used / 4;
+    o += q * 3;
+  }
+#endif
   if constexpr (kLittleEndian) {
     for (; q + 2 <= full; q += 2, o += 6) {
       std::uint32_t w0 = decode_quantum(s + q * 4);

@@ -29,6 +29,7 @@
 #include <system_error>
 #include <unordered_map>
 
+#include "encoding_internal.h"
 #include "wampbox/encoding.h"
 #include "wampbox/error.h"
 
@@ -85,6 +86,56 @@ inline const char* find_special(const char* p, const char* end) {
 // ---------------------------------------------------------------------------
 // Writer.
 
+/// Appends into a std::string through a raw pointer: the string is grown
+/// geometrically and written in place, and trimmed to the bytes written at the
+/// end, so small pieces ('{', ',', a key) cost a compare and a store instead
+/// of a std::string::append call each. (Growth zero-fills only the added
+/// part, so reusing a large cleared buffer for small messages stays cheap.)
+#if defined(__GNUC__) || defined(__clang__)
+#define WAMPBOX_JSON_INLINE inline __attribute__((always_inline))
+#define WAMPBOX_JSON_NOINLINE __attribute__((noinline))
+#else
+#define WAMPBOX_JSON_INLINE inline
+#define WAMPBOX_JSON_NOINLINE
+#endif
+
+class Sink {
+ public:
+  explicit Sink(std::string& s) : s_(s), base_(s.size()) {
+    s_.resize(base_ + 256);
+    p_ = s_.data() + base_;
+    end_ = s_.data() + s_.size();
+  }
+  WAMPBOX_JSON_INLINE void ensure(std::size_t n) {
+    if (static_cast<std::size_t>(end_ - p_) < n) grow(n);
+  }
+  WAMPBOX_JSON_INLINE void put(char c) {
+    ensure(1);
+    *p_++ = c;
+  }
+  WAMPBOX_JSON_INLINE void write(const char* d, std::size_t n) {
+    ensure(n);
+    std::memcpy(p_, d, n);
+    p_ += n;
+  }
+  void write(std::string_view s) { write(s.data(), s.size()); }
+  char*& ptr() { return p_; }  // after ensure()
+  void finish() { s_.resize(static_cast<std::size_t>(p_ - s_.data())); }
+  void abandon() { s_.resize(base_); }
+
+ private:
+  WAMPBOX_JSON_NOINLINE void grow(std::size_t n) {
+    std::size_t used = static_cast<std::size_t>(p_ - s_.data());
+    s_.resize(std::max(used + n, s_.size() * 2));
+    p_ = s_.data() + used;
+    end_ = s_.data() + s_.size();
+  }
+  std::string& s_;
+  std::size_t base_;
+  char* p_;
+  char* end_;
+};
+
 struct Escape {
   char len;
   char text[7];
@@ -115,41 +166,45 @@ bool valid_utf8_for_write(std::string_view s) {
   return simdjson::validate_utf8(s.data(), s.size());
 }
 
-void write_string(std::string_view s, std::string& out) {
+void write_string(std::string_view s, Sink& out) {
   if (!valid_utf8_for_write(s)) throw Error(ErrorCode::kInvalidUtf8, "JSON write: string is not valid UTF-8");
-  out.push_back('"');
+  out.ensure(s.size() + 2);  // exact unless something needs escaping
+  *out.ptr()++ = '"';
   const char* p = s.data();
   const char* const end = p + s.size();
   for (;;) {
     const char* q = find_special(p, end);
-    out.append(p, static_cast<std::size_t>(q - p));
+    out.write(p, static_cast<std::size_t>(q - p));
     if (q == end) break;
     auto c = static_cast<unsigned char>(*q);
-    if (c == '"') {
-      out.append("\\\"", 2);
-    } else if (c == '\\') {
-      out.append("\\\\", 2);
+    out.ensure(6);
+    char*& o = out.ptr();
+    if (c == '"' || c == '\\') {
+      o[0] = '\\';
+      o[1] = static_cast<char>(c);
+      o += 2;
     } else {
-      out.append(kEscapes[c].text, static_cast<std::size_t>(kEscapes[c].len));
+      std::memcpy(o, kEscapes[c].text, 6);
+      o += kEscapes[c].len;
     }
     p = q + 1;
   }
-  out.push_back('"');
+  out.put('"');
 }
 
 /// Python's float.__repr__: the shortest digits that round-trip (std::to_chars
 /// gives the same digits as Python's dtoa mode 0), written in fixed notation
 /// when the decimal exponent is in [-4, 16), else as d.ddde+XX.
-void write_double(double d, std::string& out) {
+void write_double(double d, Sink& out) {
   if (std::isnan(d)) {
-    out.append("NaN", 3);
+    out.write("NaN", 3);
     return;
   }
   if (std::isinf(d)) {
     if (d > 0) {
-      out.append("Infinity", 8);
+      out.write("Infinity", 8);
     } else {
-      out.append("-Infinity", 9);
+      out.write("-Infinity", 9);
     }
     return;
   }
@@ -165,7 +220,7 @@ void write_double(double d, std::string& out) {
   if (exp < -4 || exp >= 16) {
     // to_chars' scientific form already matches repr: at least two exponent
     // digits with an explicit sign, no trailing zeros in the mantissa.
-    out.append(sci, static_cast<std::size_t>(end - sci));
+    out.write(sci, static_cast<std::size_t>(end - sci));
     return;
   }
   char digits[24];
@@ -175,8 +230,8 @@ void write_double(double d, std::string& out) {
   for (; p < e; ++p) {
     if (*p != '.') digits[nd++] = *p;
   }
-  char buf[48];
-  char* o = buf;
+  out.ensure(32);  // sign + at most 17 digits + 4 leading "0.000" + ".0"
+  char*& o = out.ptr();
   if (negative) *o++ = '-';
   if (exp >= 0) {
     int int_len = exp + 1;
@@ -200,26 +255,25 @@ void write_double(double d, std::string& out) {
     std::memcpy(o, digits, static_cast<std::size_t>(nd));
     o += nd;
   }
-  out.append(buf, static_cast<std::size_t>(o - buf));
 }
 
 template <class Int>
-void write_integer(Int i, std::string& out) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, i);
-  out.append(buf, static_cast<std::size_t>(r.ptr - buf));
+void write_integer(Int i, Sink& out) {
+  out.ensure(24);
+  char*& o = out.ptr();
+  o = std::to_chars(o, o + 24, i).ptr;
 }
 
-void write_value(const Value& v, std::string& out) {
+void write_value(const Value& v, Sink& out) {
   switch (v.kind()) {
     case Value::Kind::kNull:
-      out.append("null", 4);
+      out.write("null", 4);
       return;
     case Value::Kind::kBool:
       if (v.as_bool()) {
-        out.append("true", 4);
+        out.write("true", 4);
       } else {
-        out.append("false", 5);
+        out.write("false", 5);
       }
       return;
     case Value::Kind::kInt:
@@ -229,7 +283,7 @@ void write_value(const Value& v, std::string& out) {
       write_integer(v.as_uint(), out);
       return;
     case Value::Kind::kBigInt:
-      out.append(v.as_bigint().decimal);
+      out.write(v.as_bigint().decimal);
       return;
     case Value::Kind::kFloat:
       write_double(v.as_float(), out);
@@ -237,36 +291,42 @@ void write_value(const Value& v, std::string& out) {
     case Value::Kind::kString:
       write_string(v.as_string(), out);
       return;
-    case Value::Kind::kBinary:
+    case Value::Kind::kBinary: {
       // Autobahn: '\x00' + base64, then escaped like any string.
-      out.append("\"\\u0000", 7);
-      base64_encode_append(v.as_binary().data, out);
-      out.push_back('"');
+      const Bytes& b = v.as_binary().data;
+      std::size_t n64 = (b.size() + 2) / 3 * 4;
+      out.ensure(n64 + 8);
+      char*& o = out.ptr();
+      std::memcpy(o, "\"\\u0000", 7);
+      o += 7;
+      o += encoding_base64_encode_raw(b.data(), b.size(), o);
+      *o++ = '"';
       return;
+    }
     case Value::Kind::kArray: {
       const Array& a = v.as_array();
-      out.push_back('[');
+      out.put('[');
       bool first = true;
       for (const Value& x : a) {
-        if (!first) out.push_back(',');
+        if (!first) out.put(',');
         first = false;
         write_value(x, out);
       }
-      out.push_back(']');
+      out.put(']');
       return;
     }
     case Value::Kind::kObject: {
       const Object& o = v.as_object();
-      out.push_back('{');
+      out.put('{');
       bool first = true;
       for (const auto& [k, x] : o) {
-        if (!first) out.push_back(',');
+        if (!first) out.put(',');
         first = false;
         write_string(k, out);
-        out.push_back(':');
+        out.put(':');
         write_value(x, out);
       }
-      out.push_back('}');
+      out.put('}');
       return;
     }
   }
@@ -684,11 +744,20 @@ constexpr std::size_t kThreadCacheMaxInput = 2u << 20;
 
 }  // namespace
 
-void json_write_append(const Value& v, std::string& out) { write_value(v, out); }
+void json_write_append(const Value& v, std::string& out) {
+  Sink sink(out);
+  try {
+    write_value(v, sink);
+  } catch (...) {
+    sink.abandon();  // leave `out` as it was
+    throw;
+  }
+  sink.finish();
+}
 
 std::string json_write(const Value& v) {
   std::string out;
-  write_value(v, out);
+  json_write_append(v, out);
   return out;
 }
 

@@ -120,16 +120,18 @@ TEST(Base64, RejectsBadLength) {
 }
 
 TEST(Base64, RejectsBadCharactersAnywhere) {
-  // Every position of a long input, so both the 8-character loop, the
-  // 4-character loop and the final quantum see each bad character.
+  // Every non-alphabet byte at every position of a 160-character input, so
+  // the 32-character SIMD loop, the 8-character loop and the final quantum
+  // each see each bad character.
   std::mt19937_64 rng(2);
-  std::string good = base64_encode(random_bytes(rng, 48));  // 64 characters, no padding
-  const std::string bad_chars = std::string("=-_ .\n\r\t*@[`{~\x7f\x80\xff") + '\0';
+  std::string good = base64_encode(random_bytes(rng, 120));  // 160 characters, no padding
+  ASSERT_EQ(base64_decode(good).size(), 120u);
   for (std::size_t pos = 0; pos < good.size(); ++pos) {
-    for (char c : bad_chars) {
+    for (int c = 0; c < 256; ++c) {
+      if (kAlphabet.find(static_cast<char>(c)) != std::string::npos) continue;
+      if (c == '=' && pos + 1 == good.size()) continue;  // valid padding iff pad bits are zero: see below
       std::string s = good;
-      s[pos] = c;
-      if (c == '=' && pos == good.size() - 1) continue;  // that is valid padding (checked elsewhere)
+      s[pos] = static_cast<char>(c);
       expect_bad_b64(s);
     }
   }
@@ -175,19 +177,32 @@ TEST(Base64, RandomStringsAgreeWithReference) {
   std::mt19937_64 rng(3);
   const std::string chars = kAlphabet + "====!";
   Bytes ref;
-  for (int i = 0; i < 200000; ++i) {
-    std::string s(4 * (1 + rng() % 4), 'A');
-    for (auto& c : s) c = chars[rng() % chars.size()];
+  int accepted = 0, rejected = 0;
+  for (int i = 0; i < 100000; ++i) {
+    std::string s;
+    if (i % 2) {
+      // Short strings of random characters (mostly invalid).
+      s.assign(4 * (1 + rng() % 4), 'A');
+      for (auto& c : s) c = chars[rng() % chars.size()];
+    } else {
+      // Valid encodings of up to 300 bytes, half of them with one byte changed.
+      s = base64_encode(random_bytes(rng, rng() % 300));
+      if (!s.empty() && rng() % 2) s[rng() % s.size()] = static_cast<char>(rng());
+    }
     bool ok = ref_b64_decode(s, ref);
     try {
       Bytes got = base64_decode(s);
       ASSERT_TRUE(ok) << "accepted " << s;
       ASSERT_EQ(got, ref) << s;
+      ++accepted;
     } catch (const Error& e) {
       ASSERT_FALSE(ok) << "rejected " << s;
       ASSERT_EQ(e.code(), ErrorCode::kInvalidBase64);
+      ++rejected;
     }
   }
+  EXPECT_GT(accepted, 20000);
+  EXPECT_GT(rejected, 20000);
 }
 
 TEST(Hex, EncodeDecode) {

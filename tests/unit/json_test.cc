@@ -301,6 +301,27 @@ TEST(JsonWrite, RejectsInvalidUtf8) {
   }
 }
 
+TEST(JsonWrite, FailureLeavesOutputUnchanged) {
+  std::string out = "kept";
+  Value bad(Array{1, "ok", Object{{"k", std::string("\xff")}}});
+  EXPECT_THROW(json_write_append(bad, out), Error);
+  EXPECT_EQ(out, "kept");
+  json_write_append(Value(Array{1}), out);
+  EXPECT_EQ(out, "kept[1]");
+}
+
+TEST(JsonWrite, LargeValuesGrowTheBuffer) {
+  // Many small pieces and a few large ones through one output string.
+  Array a;
+  for (int i = 0; i < 20000; ++i) a.push_back(i % 3 ? Value(i) : Value(std::string(i % 97, 'x')));
+  a.push_back(Value(Binary{Bytes(100000, 0x5a)}));
+  a.push_back(Value(std::string(100000, '\n')));
+  std::string out(5, '#');
+  json_write_append(Value(a), out);
+  EXPECT_EQ(out.substr(0, 5), "#####");
+  EXPECT_TRUE(json_parse(std::string_view(out).substr(5)) == Value(a));
+}
+
 TEST(JsonParse, SpotChecks) {
   EXPECT_EQ(json_parse("-0").kind(), Value::Kind::kInt);
   EXPECT_EQ(json_parse("1.0").kind(), Value::Kind::kFloat);
