@@ -102,6 +102,8 @@ PayloadCodec::PayloadCodec(const KeyRing& ring, PayloadCodecOptions options) : r
 bool PayloadCodec::encode_into(Role role, std::string_view uri, const Value& args, const Value& kwargs, Bytes& out,
                                std::string& scratch, const std::array<std::uint8_t, kNonceBytes>* fixed_nonce) const {
   check_args(args, kwargs);
+  // `out` never keeps a previous message's payload, whatever happens here.
+  out.clear();
   const Key* key = ring_->find(uri);
   if (key == nullptr) return false;  // no key covers the URI: the message goes in plaintext
   if (!key->has_role(role)) {
@@ -114,7 +116,6 @@ bool PayloadCodec::encode_into(Role role, std::string_view uri, const Value& arg
   WipeOnExit wipe{scratch};
   scratch.clear();
   cryptobox_plaintext_append(uri, args, kwargs, scratch);
-  out.clear();
   box_seal_append(shared,
                   std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(scratch.data()), scratch.size()),
                   out, fixed_nonce);
