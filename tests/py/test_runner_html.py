@@ -76,7 +76,7 @@ def test_matrix_html_is_self_contained(tmp_path):
         assert r["implementation"]["name"] in html and r["implementation"]["version"] in html
     for layer in ("crypto_box", "keyring", "envelope", "message"):
         assert layer in html
-    assert "LowOrderPublicKey" in html and "low_order_keys=compute" in html or not T.js_ready()
+    assert "LowOrderPublicKey" in html and ("low_order_keys=compute" in html or not T.js_ready())
     # Nothing to fetch: no external scripts, styles, images or fonts.
     for bad in ("http://", "https://", "<link", "src=", "@import", "url("):
         assert bad not in html, bad

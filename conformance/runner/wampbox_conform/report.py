@@ -307,7 +307,7 @@ def _profile_table(impls, head):
             val = r["implementation"].get("profile", {}).get(key, "undeclared")
             cell = _agg_cell(e)
             if e["total"]:
-                cell = cell.replace('">', f'"><b>{esc(key)}={esc(val)}</b><br>', 1)
+                cell = cell.replace('">', f'"><b>{esc(val)}</b><br>', 1)
             cells.append(cell)
         rows.append(f"<tr><td>{esc(flag)} <span class=small>({esc(key)})</span></td>{''.join(cells)}</tr>")
     rows.append("</table>")
