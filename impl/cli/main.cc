@@ -476,12 +476,27 @@ int cmd_seal(int argc, char** argv) {
     std::optional<std::string_view> payload_uri;
     if (uri) payload_uri = *uri;
     if (a.has("ppt")) {
-      out = ppt_seal(ring, role, m, payload_uri, nonce_ptr);
+      try {
+        out = ppt_seal(ring, role, m, payload_uri, nonce_ptr);
+      } catch (const Error& e) {
+        if (e.code() == ErrorCode::kInvalidArgument && !payload_uri) {
+          throw UsageError(std::string(to_string(m.type)) + " does not carry the URI its payload is for: pass --uri");
+        }
+        throw;
+      }
     } else {
       PayloadCodecOptions opts;
       opts.autobahn_plaintext_fallback = a.has("autobahn-fallback");
       PayloadCodec codec(ring, opts);
-      auto sealed = seal_message_with_role(codec, role, m, payload_uri, nonce_ptr);
+      std::optional<Message> sealed;
+      try {
+        sealed = seal_message_with_role(codec, role, m, payload_uri, nonce_ptr);
+      } catch (const Error& e) {
+        if (e.code() == ErrorCode::kInvalidArgument && !payload_uri) {
+          throw UsageError(std::string(to_string(m.type)) + " does not carry the URI its payload is for: pass --uri");
+        }
+        throw;
+      }
       if (sealed) {
         out = std::move(*sealed);
       } else if (a.has("allow-plaintext") || a.has("autobahn-fallback")) {
