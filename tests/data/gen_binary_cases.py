@@ -21,7 +21,8 @@ File format: one case per line, fields separated by TAB; '#' starts a comment.
       The library decodes hex `input` (format msgpack or cbor) to `value`.
   R name format input error origin
       Input the parser must reject: error is 'parse' or 'utf8' (expected
-      wampbox ErrorCode kParseError / kInvalidUtf8); origin 'python' if the
+      wampbox ErrorCode kParseError / kInvalidUtf8) or 'any' (either of the
+      two; used for fuzzed inputs); origin 'python' if the
       Python library rejects it too, 'contract' if only wampbox's documented
       contract does (ext types, non-text keys, tags, simple values, trailing
       bytes after a CBOR item - cbor2.loads ignores them -, bignum limit).
@@ -448,6 +449,169 @@ for i in range(300):
     else:
         R('utf8 msgpack %d' % i, 'msgpack', mp.hex(), 'utf8')
         R('utf8 cbor %d' % i, 'cbor', cb.hex(), 'utf8')
+
+# Differential fuzz: mutated encodings, classified by what the Python library
+# does with them. Accepted and representable -> P (we must decode the same
+# value); rejected by Python -> R python (error 'any': kParseError or
+# kInvalidUtf8, since which rule fires first may differ); accepted but outside
+# the contract (ext types, non-text keys, other tags, simple values, trailing
+# bytes after a CBOR item) -> R contract.
+def cbor_scan(data):
+    """Minimal CBOR walker: returns (tags and 'simple' markers seen, bytes used)."""
+    seen = set()
+    pos = 0
+
+    def need(n):
+        if pos + n > len(data):
+            raise ValueError('eof')
+
+    def arg(ai):
+        nonlocal pos
+        if ai < 24:
+            return ai
+        if ai == 31:
+            return None
+        n = {24: 1, 25: 2, 26: 4, 27: 8}.get(ai)
+        if n is None:
+            raise ValueError('reserved')
+        need(n)
+        v = int.from_bytes(data[pos:pos + n], 'big')
+        pos += n
+        return v
+
+    def item():
+        nonlocal pos
+        need(1)
+        ib = data[pos]
+        pos += 1
+        mt, ai = ib >> 5, ib & 31
+        if mt == 7:
+            if ai == 31:
+                return 'break'
+            if ai in (25, 26, 27):
+                n = {25: 2, 26: 4, 27: 8}[ai]
+                need(n)
+                pos += n
+            elif ai == 24:
+                need(1)
+                pos += 1
+                seen.add('simple')
+            elif ai < 20 or ai == 23 or ai > 27:
+                seen.add('simple')
+            return None
+        v = arg(ai)
+        if mt in (0, 1) or (mt == 6 and v is None):
+            if v is None:
+                raise ValueError('indefinite int/tag')
+            if mt == 6:
+                pass
+            return None
+        if mt in (2, 3):
+            if v is None:
+                while item() != 'break':
+                    pass
+            else:
+                need(v)
+                pos += v
+            return None
+        if mt == 6:
+            seen.add(v)
+            if item() == 'break':
+                raise ValueError('break')
+            return None
+        count = None if v is None else v * (2 if mt == 5 else 1)
+        if count is None:
+            while item() != 'break':
+                pass
+        else:
+            for _ in range(count):
+                if item() == 'break':
+                    raise ValueError('break')
+        return None
+
+    if item() == 'break':
+        raise ValueError('break')
+    return seen, pos
+
+
+def representable(v, depth=0):
+    if depth > 1024:
+        return False
+    if v is None or isinstance(v, (bool, float, str, bytes)):
+        return True
+    if isinstance(v, int):
+        return abs(v).bit_length() <= 8 * 4096
+    if isinstance(v, list):
+        return all(representable(e, depth + 1) for e in v)
+    if isinstance(v, dict):
+        return all(isinstance(k, str) and representable(e, depth + 1) for k, e in v.items())
+    return False
+
+
+def classify(fmt, data):
+    try:
+        if fmt == 'msgpack':
+            v = mp_unpack(data)
+            used = len(data)
+            contract = not representable(v)
+        else:
+            import io
+            dec = cbor2.CBORDecoder(io.BytesIO(data))
+            v = dec.decode()
+            used = dec.fp.tell()
+            seen, scanned = cbor_scan(data)
+            assert scanned == used, (data.hex(), scanned, used)
+            contract = bool(seen - {2, 3}) or used != len(data) or not representable(v)
+    except (ValueError, TypeError, UnicodeDecodeError, OverflowError, KeyError, IndexError,
+            msgpack.exceptions.ExtraData, msgpack.exceptions.FormatError, msgpack.exceptions.StackError,
+            cbor2.CBORDecodeError, RecursionError, MemoryError, AssertionError) as e:
+        if isinstance(e, AssertionError):
+            raise
+        return 'reject', None
+    return ('contract', None) if contract else ('accept', v)
+
+
+def mutate(b):
+    b = bytearray(b)
+    op = rng.randrange(5)
+    if op == 0 and b:
+        b[rng.randrange(len(b))] = rng.randrange(256)
+    elif op == 1:
+        b.insert(rng.randrange(len(b) + 1), rng.choice([0x00, 0x1f, 0x5f, 0x7f, 0x9f, 0xbf, 0xff, 0xc1, 0xd4,
+                                                         0xc2, 0xc3, 0xf7, 0xa1, 0x81, 0x91, rng.randrange(256)]))
+    elif op == 2 and b:
+        del b[rng.randrange(len(b))]
+    elif op == 3 and b:
+        b[rng.randrange(len(b))] ^= 1 << rng.randrange(8)
+    elif b:
+        i = rng.randrange(len(b))
+        b[i:i] = b[i:i + rng.randint(1, 4)]
+    return bytes(b)
+
+
+for fmt, col in (('msgpack', 3), ('cbor', 4)):
+    seeds = [bytes.fromhex(l.split('\t')[col]) for l in lines
+             if l.startswith('V\t') and l.split('\t')[col] not in ('-',) and not l.split('\t')[col].startswith('#')
+             and len(l.split('\t')[col]) <= 96]
+    done = set()
+    counts = {}
+    i = 0
+    while len(done) < 1200:
+        data = mutate(rng.choice(seeds))
+        if rng.random() < 0.3:
+            data = mutate(data)
+        if data in done:
+            continue
+        done.add(data)
+        kind, v = classify(fmt, data)
+        counts[kind] = counts.get(kind, 0) + 1
+        name = 'fuzz %s %d' % (fmt, i)
+        i += 1
+        if kind == 'accept':
+            emit('P', name, fmt, data.hex(), desc(v))
+        else:
+            emit('R', name, fmt, data.hex(), 'any', 'python' if kind == 'reject' else 'contract')
+    print(fmt, 'fuzz', counts)
 
 header = ['# Generated by tests/data/gen_binary_cases.py from msgpack-python %s and cbor2 (Python %s).'
           % ('.'.join(map(str, msgpack.version)), sys.version.split()[0]),

@@ -52,12 +52,16 @@ TEST(CborCases, FileIsPresent) {
 
 TEST(CborCases, WriteAndParseMatchCbor2) { EXPECT_GE(testing_cases::check_value_cases(codec()), 500u); }
 
-TEST(CborCases, DecodeOnlyInputsMatchCbor2) { EXPECT_GE(testing_cases::check_parse_cases(codec()), 160u); }
+TEST(CborCases, DecodeOnlyInputsMatchCbor2) { EXPECT_GE(testing_cases::check_parse_cases(codec()), 450u); }
 
-TEST(CborCases, RejectedInputs) { EXPECT_GE(testing_cases::check_reject_cases(codec()), 270u); }
+TEST(CborCases, RejectedInputs) { EXPECT_GE(testing_cases::check_reject_cases(codec()), 1150u); }
 
 TEST(CborCases, EveryTruncationAndTrailingByteThrows) {
   EXPECT_GT(testing_cases::check_truncations_and_trailing(codec(), 600), 10000u);
+}
+
+TEST(CborCases, RandomMutationsParseOrThrowError) {
+  EXPECT_GT(testing_cases::check_mutations(codec(), 50000), 1000u);
 }
 
 // ---- explicit rules (readable regressions for the table above)

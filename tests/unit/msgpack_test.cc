@@ -48,15 +48,19 @@ TEST(MsgpackCases, WriteAndParseMatchMsgpackPython) {
 }
 
 TEST(MsgpackCases, DecodeOnlyInputsMatchMsgpackPython) {
-  EXPECT_GE(testing_cases::check_parse_cases(codec()), 130u);
+  EXPECT_GE(testing_cases::check_parse_cases(codec()), 450u);
 }
 
 TEST(MsgpackCases, RejectedInputs) {
-  EXPECT_GE(testing_cases::check_reject_cases(codec()), 230u);
+  EXPECT_GE(testing_cases::check_reject_cases(codec()), 1100u);
 }
 
 TEST(MsgpackCases, EveryTruncationAndTrailingByteThrows) {
   EXPECT_GT(testing_cases::check_truncations_and_trailing(codec(), 600), 10000u);
+}
+
+TEST(MsgpackCases, RandomMutationsParseOrThrowError) {
+  EXPECT_GT(testing_cases::check_mutations(codec(), 50000), 1000u);
 }
 
 // ---- explicit rules (readable regressions for the table above)
