@@ -83,7 +83,9 @@ constexpr DecodeTables make_decode_tables() {
 }
 constexpr DecodeTables kDecode = make_decode_tables();
 
-[[noreturn]] void bad_base64(const char* why) { throw Error(ErrorCode::kInvalidBase64, std::string("invalid base64: ") + why); }
+[[noreturn]] void bad_base64(const char* why) {
+  throw Error(ErrorCode::kInvalidBase64, std::string("invalid base64: ") + why);
+}
 
 inline std::uint32_t decode_quantum(const unsigned char* s) {
   return kDecode.d[0][s[0]] | kDecode.d[1][s[1]] | kDecode.d[2][s[2]] | kDecode.d[3][s[3]];
@@ -117,9 +119,9 @@ __attribute__((target("avx2"))) std::size_t encode_avx2(const std::uint8_t* in, 
                                        65, 71, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -19, -16, 0, 0);
   std::size_t i = 0;
   for (; i + 28 <= n; i += 24, o += 32) {
-    __m256i x = _mm256_inserti128_si256(
-        _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i))),
-        _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i + 12)), 1);
+    __m256i x =
+        _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i))),
+                                _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i + 12)), 1);
     // Each dword holds bytes [b, a, c, b] of one 3-byte group a b c; pull the
     // four 6-bit fields into the four bytes with two multiplies.
     x = _mm256_shuffle_epi8(x, shuf);
@@ -140,14 +142,12 @@ __attribute__((target("avx2"))) std::size_t encode_avx2(const std::uint8_t* in, 
 /// consumed and sets `bad` if any character is outside the alphabet.
 __attribute__((target("avx2"))) std::size_t decode_avx2(const unsigned char* s, std::size_t n, std::uint8_t* o,
                                                         bool& bad) {
-  const __m256i lut_lo = _mm256_setr_epi8(0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x13, 0x1A, 0x1B,
-                                          0x1B, 0x1B, 0x1A,  //
-                                          0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x13, 0x1A, 0x1B,
-                                          0x1B, 0x1B, 0x1A);
-  const __m256i lut_hi = _mm256_setr_epi8(0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08, 0x10, 0x10, 0x10, 0x10, 0x10,
-                                          0x10, 0x10, 0x10,  //
-                                          0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08, 0x10, 0x10, 0x10, 0x10, 0x10,
-                                          0x10, 0x10, 0x10);
+  const __m256i lut_lo = _mm256_setr_epi8(
+      0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x13, 0x1A, 0x1B, 0x1B, 0x1B, 0x1A,  //
+      0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x13, 0x1A, 0x1B, 0x1B, 0x1B, 0x1A);
+  const __m256i lut_hi = _mm256_setr_epi8(
+      0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10,  //
+      0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10);
   const __m256i lut_roll = _mm256_setr_epi8(0, 16, 19, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0,  //
                                             0, 16, 19, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0);
   const __m256i mask_2f = _mm256_set1_epi8(0x2f);
@@ -162,7 +162,8 @@ __attribute__((target("avx2"))) std::size_t decode_avx2(const unsigned char* s, 
     // class bits do not intersect.
     __m256i hi_nib = _mm256_and_si256(_mm256_srli_epi32(x, 4), mask_2f);
     __m256i lo_nib = _mm256_and_si256(x, mask_2f);
-    err = _mm256_or_si256(err, _mm256_and_si256(_mm256_shuffle_epi8(lut_lo, lo_nib), _mm256_shuffle_epi8(lut_hi, hi_nib)));
+    err = _mm256_or_si256(err,
+                          _mm256_and_si256(_mm256_shuffle_epi8(lut_lo, lo_nib), _mm256_shuffle_epi8(lut_hi, hi_nib)));
     // ASCII -> 6-bit value: add an offset chosen by high nibble ('/' apart).
     __m256i roll = _mm256_shuffle_epi8(lut_roll, _mm256_add_epi8(_mm256_cmpeq_epi8(x, mask_2f), hi_nib));
     x = _mm256_add_epi8(x, roll);
@@ -198,7 +199,8 @@ std::size_t encoding_base64_encode_raw(const std::uint8_t* p, std::size_t n, cha
       std::uint64_t b = kEncode.pair[(x >> 40) & 0xFFF];
       std::uint64_t c = kEncode.pair[(x >> 28) & 0xFFF];
       std::uint64_t d = kEncode.pair[(x >> 16) & 0xFFF];
-      std::uint64_t w = kLittleEndian ? (a | (b << 16) | (c << 32) | (d << 48)) : ((a << 48) | (b << 32) | (c << 16) | d);
+      std::uint64_t w =
+          kLittleEndian ? (a | (b << 16) | (c << 32) | (d << 48)) : ((a << 48) | (b << 32) | (c << 16) | d);
       std::memcpy(o, &w, 8);
     }
   }

@@ -9,7 +9,8 @@
 // integers, "-0" is int 0, doubles are correctly rounded, "1e-400" is 0.0).
 // What Python also accepts but simdjson rejects is a small set: the bare words
 // NaN / Infinity / -Infinity, integers outside [INT64_MIN, UINT64_MAX], and
-// floats that overflow to +-inf ("1e400"). When simdjson reports *any* error
+// floats that overflow to +-inf ("1e400"). (It also rejects lone surrogate
+// escapes, which Python keeps but UTF-8 cannot hold.) When simdjson reports *any* error
 // the document is re-read by SlowParser below, a strict recursive-descent
 // reader of the same grammar plus those extensions, which then either returns
 // the value or decides the error code. The On-Demand API could give raw number
@@ -21,6 +22,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -443,7 +445,8 @@ class SlowParser {
   }
 
   void expect_word(std::string_view w) {
-    if (static_cast<std::size_t>(end_ - p_) < w.size() || std::memcmp(p_, w.data(), w.size()) != 0) fail("invalid literal");
+    if (static_cast<std::size_t>(end_ - p_) < w.size() || std::memcmp(p_, w.data(), w.size()) != 0)
+      fail("invalid literal");
     p_ += w.size();
   }
 
@@ -702,14 +705,30 @@ class SlowParser {
       if (p_ == end_) fail("unterminated escape");
       char esc = *p_++;
       switch (esc) {
-        case '"': out.push_back('"'); break;
-        case '\\': out.push_back('\\'); break;
-        case '/': out.push_back('/'); break;
-        case 'b': out.push_back('\b'); break;
-        case 'f': out.push_back('\f'); break;
-        case 'n': out.push_back('\n'); break;
-        case 'r': out.push_back('\r'); break;
-        case 't': out.push_back('\t'); break;
+        case '"':
+          out.push_back('"');
+          break;
+        case '\\':
+          out.push_back('\\');
+          break;
+        case '/':
+          out.push_back('/');
+          break;
+        case 'b':
+          out.push_back('\b');
+          break;
+        case 'f':
+          out.push_back('\f');
+          break;
+        case 'n':
+          out.push_back('\n');
+          break;
+        case 'r':
+          out.push_back('\r');
+          break;
+        case 't':
+          out.push_back('\t');
+          break;
         case 'u': {
           std::uint32_t cp = parse_hex4();
           if (cp >= 0xD800 && cp <= 0xDBFF) {

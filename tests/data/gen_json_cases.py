@@ -260,6 +260,11 @@ def main():
         'dup_keys_many': '{' + ','.join('"k%d":%d' % (i % 30, i) for i in range(100)) + '}',
         'empty_containers': '[[],{},[[]],{"a":{}}]', 'string_top': '"x"', 'true_top': 'true', 'null_top': 'null',
         'int_top_ws': ' 7 ',
+        'neg_zero_exp': '-0e0', 'neg_zero_frac_exp': '-0.0E+00', 'below_half_min': '1e-324',
+        'neg_below_half_min': '-1e-324', 'near_min_subnormal': '4.9e-324', 'frac_exp_shift': '123.456e-2',
+        'long_int_mantissa_exp': '123456789012345678901234567890e-10', 'trailing_zeros_1000': '1.' + '0' * 1000,
+        'halfway_round_even': '9007199254740993', 'halfway_float_round_even': '9007199254740993.0',
+        'exp_leading_zeros': '1e0000000000000000000000005',
     }
     for name, text in parse_cases.items():
         out.p('parse_' + name, text)

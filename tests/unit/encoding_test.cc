@@ -2,11 +2,11 @@
 // small bit-by-bit reference implementations.
 #include "wampbox/encoding.h"
 
+#include <gtest/gtest.h>
+
 #include <random>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "wampbox/error.h"
 
@@ -74,8 +74,12 @@ void expect_bad_b64(std::string_view s) {
 }
 
 TEST(Base64, Rfc4648Vectors) {
-  const std::pair<const char*, const char*> v[] = {{"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},
-                                                   {"foo", "Zm9v"},  {"foob", "Zm9vYg=="},  {"fooba", "Zm9vYmE="},
+  const std::pair<const char*, const char*> v[] = {{"", ""},
+                                                   {"f", "Zg=="},
+                                                   {"fo", "Zm8="},
+                                                   {"foo", "Zm9v"},
+                                                   {"foob", "Zm9vYg=="},
+                                                   {"fooba", "Zm9vYmE="},
                                                    {"foobar", "Zm9vYmFy"}};
   for (auto [plain, enc] : v) {
     EXPECT_EQ(base64_encode(bytes_of(plain)), enc);
@@ -138,9 +142,8 @@ TEST(Base64, RejectsBadCharactersAnywhere) {
 }
 
 TEST(Base64, RejectsMisplacedPadding) {
-  for (const char* s : {"====", "A===", "=AAA", "AA=A", "A=AA", "AA==AAAA", "AAA=AAAA", "AAAA====", "Zg==Zg==",
-                        "Zm8=Zm8=", "AAA==A==",
-                        "AAAAAAA=AAAA", "AAAAAAAAAA=AAAAA"}) {
+  for (const char* s : {"====", "A===", "=AAA", "AA=A", "A=AA", "AA==AAAA", "AAA=AAAA",
+                        "AAAA====", "Zg==Zg==", "Zm8=Zm8=", "AAA==A==", "AAAAAAA=AAAA", "AAAAAAAAAA=AAAAA"}) {
     expect_bad_b64(s);
   }
 }
@@ -269,9 +272,26 @@ TEST(Utf8, Samples) {
     EXPECT_TRUE(is_valid_utf8(s)) << testing::PrintToString(std::string(s));
   }
   EXPECT_TRUE(is_valid_utf8(std::string_view("a\0b", 3)));
-  for (const char* s : {"\xc0\x80", "\xc1\xbf", "\xe0\x80\x80", "\xe0\x9f\xbf", "\xf0\x80\x80\x80", "\xf0\x8f\xbf\xbf",
-                        "\xed\xa0\x80", "\xed\xbf\xbf", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xf8\x88\x80\x80\x80",
-                        "\xff", "\xfe", "\x80", "\xbf", "\xc3", "\xe2\x82", "\xf0\x9f\x98", "\xc3\x28", "\xe2\x28\xa1"}) {
+  for (const char* s : {"\xc0\x80",
+                        "\xc1\xbf",
+                        "\xe0\x80\x80",
+                        "\xe0\x9f\xbf",
+                        "\xf0\x80\x80\x80",
+                        "\xf0\x8f\xbf\xbf",
+                        "\xed\xa0\x80",
+                        "\xed\xbf\xbf",
+                        "\xf4\x90\x80\x80",
+                        "\xf5\x80\x80\x80",
+                        "\xf8\x88\x80\x80\x80",
+                        "\xff",
+                        "\xfe",
+                        "\x80",
+                        "\xbf",
+                        "\xc3",
+                        "\xe2\x82",
+                        "\xf0\x9f\x98",
+                        "\xc3\x28",
+                        "\xe2\x28\xa1"}) {
     EXPECT_FALSE(is_valid_utf8(s)) << testing::PrintToString(std::string(s));
     std::string padded = std::string(70, 'x') + s + std::string(70, 'y');
     EXPECT_FALSE(is_valid_utf8(padded)) << testing::PrintToString(std::string(s));
@@ -280,8 +300,8 @@ TEST(Utf8, Samples) {
 
 TEST(Utf8, RandomAgainstReference) {
   std::mt19937_64 rng(4);
-  const unsigned char interesting[] = {0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2,
-                                       0xdf, 0xe0, 0xe1, 0xec, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf3, 0xf4, 0xf5, 0xff};
+  const unsigned char interesting[] = {0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf,
+                                       0xe0, 0xe1, 0xec, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf3, 0xf4, 0xf5, 0xff};
   int valid = 0;
   for (int i = 0; i < 200000; ++i) {
     std::string s(rng() % 12, '\0');

@@ -3,19 +3,21 @@
 // round trips through both reading paths, and strict rejection of bad input.
 #include "wampbox/json.h"
 
+#include <gtest/gtest.h>
+
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "wampbox/encoding.h"
 #include "wampbox/error.h"
@@ -41,10 +43,14 @@ class TypedReader {
     char tag = tok[0];
     std::string rest = tok.substr(1);
     switch (tag) {
-      case 'n': return Value();
-      case 'T': return Value(true);
-      case 'F': return Value(false);
-      case 'i': return Value::integer_from_decimal(rest);
+      case 'n':
+        return Value();
+      case 'T':
+        return Value(true);
+      case 'F':
+        return Value(false);
+      case 'i':
+        return Value::integer_from_decimal(rest);
       case 'd': {
         std::uint64_t bits = std::stoull(rest, nullptr, 16);
         return Value(std::bit_cast<double>(bits));
@@ -53,7 +59,8 @@ class TypedReader {
         Bytes b = hex_decode(rest);
         return Value(std::string(b.begin(), b.end()));
       }
-      case 'b': return Value(Binary{hex_decode(rest)});
+      case 'b':
+        return Value(Binary{hex_decode(rest)});
       case 'a': {
         Array a;
         for (long n = std::stol(rest); n > 0; --n) a.push_back(read());
@@ -67,7 +74,8 @@ class TypedReader {
         }
         return Value(std::move(o));
       }
-      default: throw std::runtime_error("typed value: bad tag " + tok);
+      default:
+        throw std::runtime_error("typed value: bad tag " + tok);
     }
   }
   bool at_end() {
@@ -178,7 +186,8 @@ TEST(JsonCases, WriteMatchesAutobahn) {
   for (const auto& c : cases()) {
     if (c.kind != 'W') continue;
     std::string out = json_write(c.value);
-    if (out != c.text && ++failures <= 20) ADD_FAILURE() << c.name << "\n  got:      " << out << "\n  expected: " << c.text;
+    if (out != c.text && ++failures <= 20)
+      ADD_FAILURE() << c.name << "\n  got:      " << out << "\n  expected: " << c.text;
   }
   EXPECT_EQ(failures, 0);
 }
@@ -275,7 +284,8 @@ TEST(JsonWrite, SpotChecks) {
   EXPECT_EQ(json_write(Value(-kInf)), "-Infinity");
   EXPECT_EQ(json_write(Value(std::numeric_limits<std::uint64_t>::max())), "18446744073709551615");
   EXPECT_EQ(json_write(Value(BigInt{"-123456789012345678901234567890"})), "-123456789012345678901234567890");
-  EXPECT_EQ(json_write(Value("a\x01\x1f\x7f\"\\/\b\f\n\r\t\u2028")), "\"a\\u0001\\u001f\x7f\\\"\\\\/\\b\\f\\n\\r\\t\u2028\"");
+  EXPECT_EQ(json_write(Value("a\x01\x1f\x7f\"\\/\b\f\n\r\t\u2028")),
+            "\"a\\u0001\\u001f\x7f\\\"\\\\/\\b\\f\\n\\r\\t\u2028\"");
   EXPECT_EQ(json_write(Value(std::string("\0x", 2))), "\"\\u0000x\"");
   EXPECT_EQ(json_write(Value(Binary{{0, 1, 2}})), "\"\\u0000AAEC\"");
   EXPECT_EQ(json_write(Value(Object{{"uri", "a.b"}, {"args", Array{1, "x"}}, {"kwargs", Object{}}})),
@@ -405,20 +415,32 @@ void expect_rejected(const std::vector<Bad>& bads, bool also_wrapped) {
 
 TEST(JsonParse, RejectsInvalidBase64) {
   const ErrorCode k = ErrorCode::kInvalidBase64;
-  expect_rejected({{"\"\\u0000A\"", k}, {"\"\\u0000AA\"", k}, {"\"\\u0000AAE\"", k}, {"\"\\u0000AAAAA\"", k},
-                   {"\"\\u0000AA=A\"", k}, {"\"\\u0000=AAA\"", k}, {"\"\\u0000====\"", k}, {"\"\\u0000AB==\"", k},
-                   {"\"\\u0000AAF=\"", k}, {"\"\\u0000AA AA\"", k}, {"\"\\u0000AA\\nA\"", k}, {"\"\\u0000AA-_\"", k},
-                   {"\"\\u0000AQ==AQ==\"", k}, {"\"\\u0000\\u00e9AAA\"", k}, {"\"\\u0000\\u0000AAA\"", k},
-                   {"{\"p\":\"\\u0000!!!!\"}", k}, {"[1,\"\\u0000AAE=AAAA\"]", k}},
+  expect_rejected({{"\"\\u0000A\"", k},
+                   {"\"\\u0000AA\"", k},
+                   {"\"\\u0000AAE\"", k},
+                   {"\"\\u0000AAAAA\"", k},
+                   {"\"\\u0000AA=A\"", k},
+                   {"\"\\u0000=AAA\"", k},
+                   {"\"\\u0000====\"", k},
+                   {"\"\\u0000AB==\"", k},
+                   {"\"\\u0000AAF=\"", k},
+                   {"\"\\u0000AA AA\"", k},
+                   {"\"\\u0000AA\\nA\"", k},
+                   {"\"\\u0000AA-_\"", k},
+                   {"\"\\u0000AQ==AQ==\"", k},
+                   {"\"\\u0000\\u00e9AAA\"", k},
+                   {"\"\\u0000\\u0000AAA\"", k},
+                   {"{\"p\":\"\\u0000!!!!\"}", k},
+                   {"[1,\"\\u0000AAE=AAAA\"]", k}},
                   true);
 }
 
 TEST(JsonParse, RejectsInvalidUtf8) {
   const ErrorCode k = ErrorCode::kInvalidUtf8;
   std::vector<Bad> bads;
-  for (std::string seq : {"\xc0\xaf", "\xc1\xbf", "\xe0\x80\xaf", "\xf0\x80\x80\xaf", "\xed\xa0\x80", "\xed\xbf\xbf",
-                          "\xe2\x82", "\xf0\x9f\x98", "\xc3", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xff", "\xfe",
-                          "\x80", "\xbf"}) {
+  for (std::string seq :
+       {"\xc0\xaf", "\xc1\xbf", "\xe0\x80\xaf", "\xf0\x80\x80\xaf", "\xed\xa0\x80", "\xed\xbf\xbf", "\xe2\x82",
+        "\xf0\x9f\x98", "\xc3", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xff", "\xfe", "\x80", "\xbf"}) {
     bads.push_back({"\"" + seq + "\"", k});
     bads.push_back({"[\"abc" + seq + "def\"]", k});
     bads.push_back({"{\"" + seq + "\":1}", k});
@@ -437,23 +459,97 @@ TEST(JsonParse, RejectsSyntaxErrors) {
   const ErrorCode k = ErrorCode::kParseError;
   std::vector<Bad> bads = {
       // truncated documents
-      {"", k}, {" \n", k}, {"[", k}, {"[1", k}, {"[1,", k}, {"{", k}, {"{\"a\"", k}, {"{\"a\":", k}, {"{\"a\":1", k},
-      {"{\"a\":1,", k}, {"\"abc", k}, {"\"\\", k}, {"\"\\u12", k}, {"\"\\u12\"", k}, {"\"\\ud83d\\u", k}, {"tru", k},
-      {"fals", k}, {"nul", k}, {"-", k}, {"1.", k}, {"1e", k}, {"1e+", k}, {"-Infinit", k}, {"Infinit", k}, {"Na", k},
+      {"", k},
+      {" \n", k},
+      {"[", k},
+      {"[1", k},
+      {"[1,", k},
+      {"{", k},
+      {"{\"a\"", k},
+      {"{\"a\":", k},
+      {"{\"a\":1", k},
+      {"{\"a\":1,", k},
+      {"\"abc", k},
+      {"\"\\", k},
+      {"\"\\u12", k},
+      {"\"\\u12\"", k},
+      {"\"\\ud83d\\u", k},
+      {"tru", k},
+      {"fals", k},
+      {"nul", k},
+      {"-", k},
+      {"1.", k},
+      {"1e", k},
+      {"1e+", k},
+      {"-Infinit", k},
+      {"Infinit", k},
+      {"Na", k},
       {"[\"\\u0000AQ==", k},
       // trailing content
-      {"[1] x", k}, {"[1]]", k}, {"1 2", k}, {"{}{}", k}, {"\"a\"\"b\"", k}, {"NaNx", k}, {"nulll", k},
-      {"truefalse", k}, {"-Infinityy", k}, {"01", k}, {"-01", k}, {std::string("[1]\0", 4), k}, {"[1]\x01", k},
+      {"[1] x", k},
+      {"[1]]", k},
+      {"1 2", k},
+      {"{}{}", k},
+      {"\"a\"\"b\"", k},
+      {"NaNx", k},
+      {"nulll", k},
+      {"truefalse", k},
+      {"-Infinityy", k},
+      {"01", k},
+      {"-01", k},
+      {std::string("[1]\0", 4), k},
+      {"[1]\x01", k},
       // other syntax
-      {"[1,]", k}, {"[,1]", k}, {"{,}", k}, {"{\"a\":1,}", k}, {"[01]", k}, {"+1", k}, {".5", k}, {"0x10", k},
-      {"'a'", k}, {"{a:1}", k}, {"{1:2}", k}, {"[\"a\":1]", k}, {"[1 2]", k}, {"{\"a\" 1}", k}, {"{\"a\":1 \"b\":2}", k},
-      {"[nan]", k}, {"[-nan]", k}, {"infinity", k}, {"-NaN", k}, {"+Infinity", k}, {"\"\\x\"", k}, {"\"\\U0041\"", k},
-      {"\"\\u00G0\"", k}, {"\"\\u-123\"", k}, {"\"\\'\"", k}, {"\xEF\xBB\xBF[1]", k}, {"[1]\xEF\xBB\xBF", k},
-      {"\v[1]", k}, {"[1]\f", k}, {"\xc2\xa0[1]", k}, {"1.e5", k}, {"1.5e", k}, {"--1", k}, {"[TRUE]", k},
-      {"{\"a\":1}}", k}, {"[[]", k}, {"]", k}, {"}", k}, {":", k}, {",", k},
+      {"[1,]", k},
+      {"[,1]", k},
+      {"{,}", k},
+      {"{\"a\":1,}", k},
+      {"[01]", k},
+      {"+1", k},
+      {".5", k},
+      {"0x10", k},
+      {"'a'", k},
+      {"{a:1}", k},
+      {"{1:2}", k},
+      {"[\"a\":1]", k},
+      {"[1 2]", k},
+      {"{\"a\" 1}", k},
+      {"{\"a\":1 \"b\":2}", k},
+      {"[nan]", k},
+      {"[-nan]", k},
+      {"infinity", k},
+      {"-NaN", k},
+      {"+Infinity", k},
+      {"\"\\x\"", k},
+      {"\"\\U0041\"", k},
+      {"\"\\u00G0\"", k},
+      {"\"\\u-123\"", k},
+      {"\"\\'\"", k},
+      {"\xEF\xBB\xBF[1]", k},
+      {"[1]\xEF\xBB\xBF", k},
+      {"\v[1]", k},
+      {"[1]\f", k},
+      {"\xc2\xa0[1]", k},
+      {"1.e5", k},
+      {"1.5e", k},
+      {"--1", k},
+      {"[TRUE]", k},
+      {"{\"a\":1}}", k},
+      {"[[]", k},
+      {"]", k},
+      {"}", k},
+      {":", k},
+      {",", k},
       // raw control characters inside strings (Python strict mode)
-      {"\"a\x01b\"", k}, {"\"\t\"", k}, {"\"\n\"", k}, {"\"\r\"", k}, {"\"\x1f\"", k}, {std::string("\"\0\"", 3), k},
-      {std::string("[\"\0\"]", 5), k}, {"{\"a\nb\":1}", k}, {"[\"" + std::string(100, 'x') + "\x02\"]", k},
+      {"\"a\x01b\"", k},
+      {"\"\t\"", k},
+      {"\"\n\"", k},
+      {"\"\r\"", k},
+      {"\"\x1f\"", k},
+      {std::string("\"\0\"", 3), k},
+      {std::string("[\"\0\"]", 5), k},
+      {"{\"a\nb\":1}", k},
+      {"[\"" + std::string(100, 'x') + "\x02\"]", k},
   };
   // Deep nesting far beyond the limit must fail cleanly, not exhaust the stack.
   bads.push_back({std::string(100000, '['), k});
@@ -485,10 +581,18 @@ TEST(JsonParse, MutatedDocumentsNeverMisbehave) {
     for (int e = 0; e < edits; ++e) {
       std::size_t pos = t.empty() ? 0 : rng() % (t.size() + 1);
       switch (rng() % 4) {
-        case 0: t.insert(pos, 1, alphabet[rng() % alphabet.size()]); break;
-        case 1: if (pos < t.size()) t[pos] = alphabet[rng() % alphabet.size()]; break;
-        case 2: if (pos < t.size()) t.erase(pos, 1 + rng() % 3); break;
-        case 3: t.resize(pos); break;
+        case 0:
+          t.insert(pos, 1, alphabet[rng() % alphabet.size()]);
+          break;
+        case 1:
+          if (pos < t.size()) t[pos] = alphabet[rng() % alphabet.size()];
+          break;
+        case 2:
+          if (pos < t.size()) t.erase(pos, 1 + rng() % 3);
+          break;
+        case 3:
+          t.resize(pos);
+          break;
       }
     }
     std::string fast_result, slow_result;
@@ -535,6 +639,22 @@ TEST(JsonParse, LargeBinaryFrame) {
     Value v(Binary{Bytes(n, 0xAB)});
     EXPECT_TRUE(parser.parse(json_write(v)) == v) << n;
   }
+}
+
+TEST(JsonParse, ConcurrentCallsUseSeparateParsers) {
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([t, &mismatches] {
+      for (int i = 0; i < 2000; ++i) {
+        Value v(Array{t, i, std::string(static_cast<std::size_t>(i % 300), 'a' + static_cast<char>(t)),
+                      Binary{Bytes(static_cast<std::size_t>(i % 50), static_cast<std::uint8_t>(t))}});
+        if (!(json_parse(json_write(v)) == v)) ++mismatches;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(mismatches.load(), 0);
 }
 
 TEST(JsonParser, MoveKeepsWorking) {
