@@ -780,6 +780,10 @@ Value parse_frame_value(std::span<const std::uint8_t> frame, Serializer s) {
 void encode_frame_into(const Message& m, Serializer s, Bytes& out) {
   check_encodable(m);
   out.clear();
+  // One allocation for a fresh buffer: the payload dominates the frame.
+  std::size_t estimate = 64 + m.uri.size() + 48 * m.options.size();
+  if (m.payload) estimate += s == Serializer::kJson ? (m.payload->size() + 2) / 3 * 4 : m.payload->size();
+  if (out.capacity() < estimate) out.reserve(estimate);
   switch (s) {
     case Serializer::kJson: {
       JsonFrameWriter w(out);
@@ -885,7 +889,9 @@ Message decode_frame(std::span<const std::uint8_t> frame, Serializer s) {
   const bool str_routes_to_payload =
       t == MessageType::kPublish || t == MessageType::kCall || t == MessageType::kResult;
   if (n == tail + 1 && a[tail].kind() == Value::Kind::kBinary) {
-    m.payload = a[tail].as_binary().data;
+    // `root` is our own non-const tree; Value only offers const access to
+    // Binary, so move the bytes out through const_cast instead of copying.
+    m.payload = std::move(const_cast<Binary&>(a[tail].as_binary()).data);
     check_enc_options(a[opt_idx].as_object(), t);
   } else if (n == tail + 1 && str_routes_to_payload && a[tail].kind() == Value::Kind::kString) {
     protocol_error("invalid type str for payload in " + std::string(to_string(t)) + " (must be binary)");
