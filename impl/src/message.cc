@@ -14,6 +14,7 @@
 #include <limits>
 #include <string>
 
+#include "encoding_internal.h"
 #include "wampbox/cbor.h"
 #include "wampbox/encoding.h"
 #include "wampbox/error.h"
@@ -208,35 +209,12 @@ class JsonFrameWriter {
     out_.push_back('"');
   }
 
-  // Standard padded base64 (same output as base64_encode_append), but into
-  // the Bytes frame so that the payload is not copied through a string.
+  // Standard padded base64, written by encoding.cc's (SIMD) encoder straight
+  // into the Bytes frame so that the payload is not copied through a string.
   void base64_append(std::span<const std::uint8_t> in) {
-    static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     const std::size_t start = out_.size();
     out_.resize(start + (in.size() + 2) / 3 * 4);
-    std::uint8_t* o = out_.data() + start;
-    std::size_t i = 0;
-    const std::size_t n = in.size();
-    for (; i + 3 <= n; i += 3) {
-      std::uint32_t x = (std::uint32_t{in[i]} << 16) | (std::uint32_t{in[i + 1]} << 8) | in[i + 2];
-      *o++ = static_cast<std::uint8_t>(kAlphabet[(x >> 18) & 63]);
-      *o++ = static_cast<std::uint8_t>(kAlphabet[(x >> 12) & 63]);
-      *o++ = static_cast<std::uint8_t>(kAlphabet[(x >> 6) & 63]);
-      *o++ = static_cast<std::uint8_t>(kAlphabet[x & 63]);
-    }
-    if (n - i == 1) {
-      std::uint32_t x = std::uint32_t{in[i]} << 16;
-      *o++ = static_cast<std::uint8_t>(kAlphabet[(x >> 18) & 63]);
-      *o++ = static_cast<std::uint8_t>(kAlphabet[(x >> 12) & 63]);
-      *o++ = '=';
-      *o++ = '=';
-    } else if (n - i == 2) {
-      std::uint32_t x = (std::uint32_t{in[i]} << 16) | (std::uint32_t{in[i + 1]} << 8);
-      *o++ = static_cast<std::uint8_t>(kAlphabet[(x >> 18) & 63]);
-      *o++ = static_cast<std::uint8_t>(kAlphabet[(x >> 12) & 63]);
-      *o++ = static_cast<std::uint8_t>(kAlphabet[(x >> 6) & 63]);
-      *o++ = '=';
-    }
+    encoding_base64_encode_raw(in.data(), in.size(), reinterpret_cast<char*>(out_.data() + start));
   }
 
   Bytes& out_;
