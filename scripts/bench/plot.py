@@ -147,6 +147,17 @@ def summary(res, ab_doc, instr_doc):
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         import autobahn_bench
         md += ["## Autobahn|Python side by side", "", autobahn_bench.markdown(ab_doc)]
+    # Side-by-side ratios.
+    md += ["## Paths vs raw crypto, side by side (ratio/: alternating batches, median of batch ratios)", "",
+           "| path | size | " + " | ".join(SERS) + " |", "|---|---|---|---|---|"]
+    for d, mt in (("sender", "PUBLISH"), ("receiver", "EVENT")):
+        for n in (256, 65536):
+            cells = []
+            for s in SERS:
+                r = res.median(f"ratio/{d}/{s}/{mt}/small_rpc/{n}", "ratio")
+                cells.append(f"{r:.1%}" if r is not None else "-")
+            md.append(f"| {d} vs raw {'seal' if d == 'sender' else 'open'} | {fmt_size(n)} | " + " | ".join(cells) + " |")
+    md.append("")
     # Crypto.
     md += ["## Crypto (crypto/)", "",
            "| size | seal afternm | seal easy (X25519 each) | seal wampbox | open afternm | open easy | open wampbox |",

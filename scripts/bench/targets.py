@@ -15,7 +15,10 @@ Ratios:
   * sender vs raw crypto: path/sender/<ser>/PUBLISH/small_rpc/<size> against
     path/ceiling/seal/small_rpc/<size>, which seals exactly the same number
     of plaintext bytes with a fresh nonce and crypto_box_easy_afternm and
-    nothing else (throughput ratio = message-rate ratio, same bytes);
+    nothing else (throughput ratio = message-rate ratio, same bytes). Taken
+    from the side-by-side benchmark ratio/sender/... (alternating batches of
+    path and ceiling, median of the batch ratios) when the run has it, else
+    the quotient of the two separately measured rates;
   * vs Autobahn: wampbox messages/s / Autobahn messages/s, same payload,
     same serializer, alternating rounds;
   * threads: items/s with 2 threads / items/s with 1 thread (wall time).
@@ -108,6 +111,13 @@ def _ab_row(ab_doc, name):
 
 def measure(kind, num, den, res, ab_doc):
     """(ratio, detail) or (None, reason)."""
+    if kind == "wb" and num.startswith("path/") and res.has("ratio/" + num[len("path/"):]):
+        paired = "ratio/" + num[len("path/"):]
+        r = res.median(paired, "ratio")
+        a, b = res.rate(num), res.rate(den)
+        sep = f"; separate runs {a / b:.1%}" if a and b else ""
+        return r, (f"side by side ({paired}): {benchlib.fmt_rate(res.median(paired, 'path_msgs_per_s'))}/s vs "
+                   f"{benchlib.fmt_rate(res.median(paired, 'ceiling_msgs_per_s'))}/s{sep}")
     if kind == "wb":
         a, b = res.rate(num), res.rate(den)
         if a is None or b is None:
