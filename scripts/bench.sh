@@ -24,9 +24,10 @@
 #   targets      targets.md, targets.json (each target, ratio, PASS/MISS)
 #   plots        crypto.png sender.png receiver.png serialization.png shapes.png summary.md
 #   compare      (--compare) timing.json, compare.md
-# Exit status: non-zero if a step failed to run (a benchmark error, a tool
-# error, an instruction-count regression); a missed performance target is
-# reported in targets.md, not an error.
+# Exit status: non-zero if a step failed to run (a benchmark reported wrong
+# output, a tool error); a missed performance target (targets.md) or an
+# instruction count above the baseline (instructions.txt) is reported, not an
+# error: tests/py/test_bench_gate.py is the gate that fails on the latter.
 #
 # Env: PYTHON (default /usr/bin/python3), JOBS (default 2).
 set -euo pipefail
@@ -113,7 +114,16 @@ do_autobahn() {
 }
 
 do_instructions() {
-  "$PYTHON" scripts/bench/instr_gate.py --driver "$GATE" --json "$OUT/instructions.json" | tee "$OUT/instructions.txt"
+  local rc=0
+  "$PYTHON" scripts/bench/instr_gate.py --driver "$GATE" --json "$OUT/instructions.json" >"$OUT/instructions.txt" || rc=$?
+  cat "$OUT/instructions.txt"
+  # 1 = more instructions than the baseline allows: a finding, reported (the
+  # test command's gate is what fails on it); anything else is a tool error.
+  if [[ $rc -eq 1 ]]; then
+    say "instruction counts exceed bench/baselines/instructions.json (see instructions.txt)"
+    return 0
+  fi
+  return $rc
 }
 
 do_targets() {
