@@ -46,12 +46,15 @@ namespace {
 
 using binary_detail::kMaxNesting;
 
-// Bignum magnitudes are limited to 4096 bytes (about 9864 decimal digits) in
-// both directions: BigInt is decimal text, and the decimal <-> binary
-// conversion is quadratic, so an unbounded tag-2 byte string from the wire
-// could otherwise take minutes to convert. (CPython itself refuses to convert
-// ints of more than 4300 digits to or from text by default.)
-constexpr std::size_t kMaxBignumBytes = 4096;
+// Integers beyond 64 bits are limited to 4300 decimal digits in both
+// directions, the limit CPython applies to int <-> str conversion
+// (sys.get_int_max_str_digits()) for the same reason: BigInt is decimal text
+// and the decimal <-> binary conversion is quadratic (about 1 ms at the
+// limit), so an unbounded tag-2 byte string from the wire could take seconds
+// to convert. Autobahn cannot put a longer integer into a JSON (cryptobox)
+// payload either: json.dumps raises ValueError for it.
+constexpr std::size_t kMaxBignumDigits = 4300;
+constexpr std::size_t kMaxBignumBytes = 1786;  // 256^1786 > 10^4301: longer magnitudes exceed the digit limit
 
 // ---------------------------------------------------------------- bignums
 
@@ -160,8 +163,9 @@ void write_bigint(const BigInt& big, Bytes& out) {
   std::string_view digits = big.decimal;
   const bool negative = !digits.empty() && digits[0] == '-';
   if (negative) digits.remove_prefix(1);
-  // 10^9865 > 256^4096: more digits cannot fit in kMaxBignumBytes.
-  if (digits.size() > 9865) throw Error(ErrorCode::kUnencodable, "integer too large for CBOR bignum (limit 4096 bytes)");
+  if (digits.size() > kMaxBignumDigits) {
+    throw Error(ErrorCode::kUnencodable, "integer of more than 4300 decimal digits (CPython's int/str limit)");
+  }
   Limbs mag;
   if (digits.empty() || !limbs_from_decimal(digits, mag)) {
     throw Error(ErrorCode::kUnencodable, "malformed BigInt decimal: " + big.decimal);
@@ -179,7 +183,6 @@ void write_bigint(const BigInt& big, Bytes& out) {
     return;
   }
   const std::size_t n = byte_length(mag);
-  if (n > kMaxBignumBytes) throw Error(ErrorCode::kUnencodable, "integer too large for CBOR bignum (limit 4096 bytes)");
   put(out, [negative](unsigned char* b, std::size_t s) { return cbor_encode_tag(negative ? 3 : 2, b, s); });
   put(out, [n](unsigned char* b, std::size_t s) { return cbor_encode_bytestring_start(n, b, s); });
   const std::size_t start = out.size();
@@ -336,7 +339,7 @@ struct Decoder {
       ++p;
       --n;
     }
-    if (n > kMaxBignumBytes) fail("CBOR bignum longer than 4096 bytes");
+    if (n > kMaxBignumBytes) fail("CBOR bignum of more than 4300 decimal digits (CPython's int/str limit)");
     if (n <= 8) {
       std::uint64_t u = 0;
       for (std::size_t i = 0; i < n; ++i) u = u << 8 | p[i];
@@ -351,7 +354,9 @@ struct Decoder {
       l[i / 4] |= static_cast<std::uint32_t>(p[n - 1 - i]) << (8 * (i % 4));
     }
     if (negative) add_one(l);
-    return Value(BigInt{(negative ? "-" : "") + decimal_from_limbs(std::move(l))});
+    std::string decimal = decimal_from_limbs(std::move(l));
+    if (decimal.size() > kMaxBignumDigits) fail("CBOR bignum of more than 4300 decimal digits (CPython's int/str limit)");
+    return Value(BigInt{(negative ? "-" : "") + decimal});
   }
 
   // -1 - n for n > INT64_MAX: always below INT64_MIN.
