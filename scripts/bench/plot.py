@@ -42,15 +42,31 @@ def series(res, names):
     return [p for p in out if p[0]]
 
 
-def _plot_pair(path, title, lines, xlabel):
-    """lines: [(label, [(x, rate, bps)], style)]. Two panels: bytes/s and msgs/s."""
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(13, 5))
+def _plot_pair(path, title, lines, xlabel, ceiling=None):
+    """lines: [(label, [(x, rate, bps)], style)]. Panels: bytes/s, msgs/s and,
+    with `ceiling` (the points of the raw-crypto line), each line's message
+    rate as a fraction of the ceiling's at the same x."""
+    fig, axes = plt.subplots(1, 3 if ceiling else 2, figsize=(19 if ceiling else 13, 5))
+    a1, a2 = axes[0], axes[1]
+    top = 1.2
     for label, pts, style in lines:
         if not pts:
             continue
         xs = [p[0] for p in pts]
         a1.plot(xs, [p[2] / 1e6 for p in pts], style, label=label)
         a2.plot(xs, [p[1] for p in pts], style, label=label)
+        if ceiling and pts is not ceiling:
+            cmap = {p[0]: p[1] for p in ceiling}
+            fr = [(x, r / cmap[x]) for x, r, _ in pts if cmap.get(x)]
+            axes[2].plot([f[0] for f in fr], [f[1] for f in fr], style, label=label)
+            top = max([top] + [f[1] * 1.05 for f in fr])
+    if ceiling:
+        axes[2].axhline(1.0, color="k", lw=1)
+        axes[2].set_xscale("log", base=2)
+        axes[2].set_ylim(0, top)
+        axes[2].set_xlabel(xlabel)
+        axes[2].set_ylabel("fraction of raw crypto's message rate")
+        axes[2].grid(True, which="both", alpha=0.3)
     for ax, yl in ((a1, "throughput (MB/s of plaintext)"), (a2, "messages/s")):
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
@@ -77,14 +93,14 @@ def plots(res, out):
     files.append(p)
     # Full paths.
     for direction, mtype, ceil in (("sender", "PUBLISH", "seal"), ("receiver", "EVENT", "open")):
-        lines = [(f"raw afternm {ceil} (ceiling)",
-                  series(res, [f"path/ceiling/{ceil}/small_rpc/{n}" for n in SWEEP]), "k-o")]
+        ceiling = series(res, [f"path/ceiling/{ceil}/small_rpc/{n}" for n in SWEEP])
+        lines = [(f"raw afternm {ceil} (ceiling)", ceiling, "k-o")]
         for ser, style in zip(SERS, ("-s", "-^", "-d")):
             lines.append((f"{direction} {ser}",
                           series(res, [f"path/{direction}/{ser}/{mtype}/small_rpc/{n}" for n in SWEEP]), style))
         p = os.path.join(out, f"{direction}.png")
         _plot_pair(p, f"{direction} path ({mtype}, small_rpc payloads) per serializer vs raw crypto", lines,
-                   "plaintext bytes (inner JSON)")
+                   "plaintext bytes (inner JSON)", ceiling=ceiling)
         files.append(p)
     # Serialization.
     lines = []
