@@ -9,6 +9,12 @@
 
 #include "bench_common.h"
 
+#ifdef WAMPBOX_BENCH_NO_ALLOC_COUNT
+// Sanitizer builds intercept malloc themselves: no counting (always 0).
+namespace wampbox::bench {
+std::uint64_t thread_allocations() noexcept { return 0; }
+}  // namespace wampbox::bench
+#else
 extern "C" {
 void* __libc_malloc(std::size_t);
 void* __libc_calloc(std::size_t, std::size_t);
@@ -39,3 +45,4 @@ void free(void* p) { __libc_free(p); }
 namespace wampbox::bench {
 std::uint64_t thread_allocations() noexcept { return t_allocations; }
 }  // namespace wampbox::bench
+#endif  // WAMPBOX_BENCH_NO_ALLOC_COUNT
