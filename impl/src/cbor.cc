@@ -4,7 +4,7 @@
 //
 // - Writing: every head (integers, string/bytes/array/map lengths, tags,
 //   true/false/null, half and double floats) comes from libcbor's
-//   cbor_encode_* functions into a small stack buffer appended to Bytes.
+//   cbor_encode_* functions, writing straight into the output buffer.
 //   libcbor picks the shortest integer head, as cbor2 does. By hand: the
 //   float policy (cbor2 writes NaN/+Inf/-Inf as half f97e00/f97c00/f9fc00 and
 //   every other float as float64) and the bignum magnitude (libcbor has no
@@ -143,23 +143,24 @@ std::size_t byte_length(const Limbs& l) {
 
 // --------------------------------------------------------------- writing
 
+using binary_detail::Sink;
+
+// Runs a libcbor encoder straight into the output (a head is at most 9 bytes).
 template <class Encode>
-void put(Bytes& out, Encode&& encode) {
-  unsigned char buf[9];
-  const std::size_t n = encode(buf, sizeof buf);
-  out.insert(out.end(), buf, buf + n);
+void put(Sink& out, Encode&& encode) {
+  out.commit(encode(out.reserve(9), 9));
 }
 
-void write_uint(std::uint64_t u, Bytes& out) {
+void write_uint(std::uint64_t u, Sink& out) {
   put(out, [u](unsigned char* b, std::size_t s) { return cbor_encode_uint(u, b, s); });
 }
 
 // Major type 1 with argument n, i.e. the integer -1 - n.
-void write_negint(std::uint64_t n, Bytes& out) {
+void write_negint(std::uint64_t n, Sink& out) {
   put(out, [n](unsigned char* b, std::size_t s) { return cbor_encode_negint(n, b, s); });
 }
 
-void write_bigint(const BigInt& big, Bytes& out) {
+void write_bigint(const BigInt& big, Sink& out) {
   std::string_view digits = big.decimal;
   const bool negative = !digits.empty() && digits[0] == '-';
   if (negative) digits.remove_prefix(1);
@@ -185,14 +186,14 @@ void write_bigint(const BigInt& big, Bytes& out) {
   const std::size_t n = byte_length(mag);
   put(out, [negative](unsigned char* b, std::size_t s) { return cbor_encode_tag(negative ? 3 : 2, b, s); });
   put(out, [n](unsigned char* b, std::size_t s) { return cbor_encode_bytestring_start(n, b, s); });
-  const std::size_t start = out.size();
-  out.resize(start + n);
+  std::uint8_t* p = out.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {  // i-th least significant byte
-    out[start + n - 1 - i] = static_cast<std::uint8_t>(mag[i / 4] >> (8 * (i % 4)));
+    p[n - 1 - i] = static_cast<std::uint8_t>(mag[i / 4] >> (8 * (i % 4)));
   }
+  out.commit(n);
 }
 
-void write_float(double d, Bytes& out) {
+void write_float(double d, Sink& out) {
   if (d != d || d == std::numeric_limits<double>::infinity() || d == -std::numeric_limits<double>::infinity()) {
     // cbor2 writes NaN (any sign/payload) as f97e00, infinities as f97c00/f9fc00;
     // cbor_encode_half produces exactly these for NaN and +-Inf.
@@ -203,15 +204,15 @@ void write_float(double d, Bytes& out) {
   put(out, [d](unsigned char* b, std::size_t s) { return cbor_encode_double(d, b, s); });
 }
 
-[[gnu::noinline]] void write_text(const std::string& s, Bytes& out) {
+[[gnu::noinline]] void write_text(const std::string& s, Sink& out) {
   binary_detail::require_utf8(s.data(), s.size(), "string");
   put(out, [&s](unsigned char* b, std::size_t n) { return cbor_encode_string_start(s.size(), b, n); });
-  out.insert(out.end(), s.begin(), s.end());
+  out.put(s.data(), s.size());
 }
 
 // Everything but containers; kept out of the recursive function so that its
 // stack frame stays small (1024 levels must fit comfortably, also under ASan).
-[[gnu::noinline]] void write_scalar(const Value& v, Bytes& out) {
+[[gnu::noinline]] void write_scalar(const Value& v, Sink& out) {
   switch (v.kind()) {
     case Value::Kind::kNull:
       put(out, [](unsigned char* b, std::size_t s) { return cbor_encode_null(b, s); });
@@ -245,7 +246,7 @@ void write_float(double d, Bytes& out) {
     case Value::Kind::kBinary: {
       const Bytes& d = v.as_binary().data;
       put(out, [&d](unsigned char* b, std::size_t s) { return cbor_encode_bytestring_start(d.size(), b, s); });
-      out.insert(out.end(), d.begin(), d.end());
+      out.put(d.data(), d.size());
       return;
     }
     case Value::Kind::kArray:
@@ -254,7 +255,7 @@ void write_float(double d, Bytes& out) {
   }
 }
 
-[[gnu::noinline]] void write_container_head(bool map, std::size_t n, Bytes& out) {
+[[gnu::noinline]] void write_container_head(bool map, std::size_t n, Sink& out) {
   if (map) {
     put(out, [n](unsigned char* b, std::size_t s) { return cbor_encode_map_start(n, b, s); });
   } else {
@@ -266,7 +267,7 @@ void write_float(double d, Bytes& out) {
   throw Error(ErrorCode::kUnencodable, "nesting deeper than " + std::to_string(kMaxNesting));
 }
 
-void write_value(const Value& v, Bytes& out, std::size_t depth) {
+void write_value(const Value& v, Sink& out, std::size_t depth) {
   const Value::Kind kind = v.kind();
   if (kind == Value::Kind::kArray) {
     if (depth >= kMaxNesting) too_deep();
@@ -537,7 +538,9 @@ std::string describe_bad_head(std::uint8_t b, std::size_t pos) {
 void cbor_write_append(const Value& v, Bytes& out) {
   const std::size_t original = out.size();
   try {
-    write_value(v, out, 0);
+    Sink sink(out);
+    write_value(v, sink, 0);
+    sink.finish();
   } catch (...) {
     out.resize(original);
     throw;

@@ -32,12 +32,12 @@ namespace {
 
 using binary_detail::kMaxNesting;
 
+using binary_detail::Sink;
+
+// The stream type msgpack::packer writes to.
 struct AppendBuffer {
-  Bytes& out;
-  void write(const char* data, std::size_t size) {
-    const auto* p = reinterpret_cast<const std::uint8_t*>(data);
-    out.insert(out.end(), p, p + size);
-  }
+  Sink& out;
+  void write(const char* data, std::size_t size) { out.put(data, size); }
 };
 
 using Packer = msgpack::packer<AppendBuffer>;
@@ -50,7 +50,7 @@ using Packer = msgpack::packer<AppendBuffer>;
   return static_cast<std::uint32_t>(n);
 }
 
-void write_float64(double d, Bytes& out) {
+void write_float64(double d, Sink& out) {
   std::uint64_t bits;
   std::memcpy(&bits, &d, sizeof bits);
   const std::uint8_t buf[9] = {0xcb,
@@ -62,7 +62,7 @@ void write_float64(double d, Bytes& out) {
                                static_cast<std::uint8_t>(bits >> 16),
                                static_cast<std::uint8_t>(bits >> 8),
                                static_cast<std::uint8_t>(bits)};
-  out.insert(out.end(), buf, buf + 9);
+  out.put(buf, 9);
 }
 
 [[gnu::noinline]] void write_str(Packer& pk, const std::string& s) {
@@ -74,7 +74,7 @@ void write_float64(double d, Bytes& out) {
 
 // Everything but containers; kept out of the recursive function so that its
 // stack frame stays small (1024 levels must fit comfortably, also under ASan).
-[[gnu::noinline]] void write_scalar(Packer& pk, const Value& v, Bytes& out) {
+[[gnu::noinline]] void write_scalar(Packer& pk, const Value& v, Sink& out) {
   switch (v.kind()) {
     case Value::Kind::kNull:
       pk.pack_nil();
@@ -126,7 +126,7 @@ void write_float64(double d, Bytes& out) {
   throw Error(ErrorCode::kUnencodable, "nesting deeper than " + std::to_string(kMaxNesting));
 }
 
-void write_value(Packer& pk, const Value& v, Bytes& out, std::size_t depth) {
+void write_value(Packer& pk, const Value& v, Sink& out, std::size_t depth) {
   const Value::Kind kind = v.kind();
   if (kind == Value::Kind::kArray) {
     if (depth >= kMaxNesting) too_deep();
@@ -228,9 +228,11 @@ class Visitor : public msgpack::null_visitor {
 void msgpack_write_append(const Value& v, Bytes& out) {
   const std::size_t original = out.size();
   try {
-    AppendBuffer buf{out};
+    Sink sink(out);
+    AppendBuffer buf{sink};
     Packer pk(buf);
-    write_value(pk, v, out, 0);
+    write_value(pk, v, sink, 0);
+    sink.finish();
   } catch (...) {
     out.resize(original);
     throw;

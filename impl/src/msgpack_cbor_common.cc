@@ -12,8 +12,27 @@
 namespace wampbox::binary_detail {
 
 bool valid_utf8(const char* data, std::size_t size) noexcept {
-  if (size == 0) return true;
+  // Short strings (keys, URIs) dominate WAMP payloads; a call into simdjson's
+  // dispatcher costs more than checking a short ASCII string inline. Past the
+  // ASCII prefix we are on a character boundary, so simdjson checks the rest.
+  if (size <= 64) {
+    std::size_t i = 0;
+    for (; i + 8 <= size; i += 8) {
+      std::uint64_t w;
+      std::memcpy(&w, data + i, 8);
+      if ((w & 0x8080808080808080ull) != 0) break;
+    }
+    while (i < size && static_cast<unsigned char>(data[i]) < 0x80) ++i;
+    if (i == size) return true;
+    return simdjson::validate_utf8(data + i, size - i);
+  }
   return simdjson::validate_utf8(data, size);
+}
+
+void Sink::grow(std::size_t n) {
+  std::size_t want = std::max<std::size_t>(pos_ + n, 2 * out_.size());
+  want = std::max<std::size_t>(want, 256);
+  out_.resize(want);
 }
 
 void require_utf8(const char* data, std::size_t size, const char* what) {

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,36 @@ inline constexpr std::size_t kMaxNesting = 1024;
 /// Strict UTF-8 as Python's codec checks it (no overlongs, no surrogates,
 /// nothing above U+10FFFF). Uses simdjson's validator.
 bool valid_utf8(const char* data, std::size_t size) noexcept;
+
+/// Appends to a Bytes with a write cursor: the vector is grown geometrically
+/// ahead of the cursor and trimmed by finish(), so the many tiny appends of the
+/// writers (heads of 1..9 bytes, short strings) are a bounds check and a
+/// memcpy. If finish() is not reached (an exception), the caller restores the
+/// original size.
+class Sink {
+ public:
+  explicit Sink(Bytes& out) : out_(out), pos_(out.size()) {}
+  Sink(const Sink&) = delete;
+  Sink& operator=(const Sink&) = delete;
+
+  /// Room for n bytes at the cursor; commit() what was written.
+  std::uint8_t* reserve(std::size_t n) {
+    if (out_.size() - pos_ < n) grow(n);
+    return out_.data() + pos_;
+  }
+  void commit(std::size_t n) noexcept { pos_ += n; }
+  void put(const void* data, std::size_t n) {
+    if (n == 0) return;
+    std::memcpy(reserve(n), data, n);
+    pos_ += n;
+  }
+  void finish() { out_.resize(pos_); }
+
+ private:
+  void grow(std::size_t n);
+  Bytes& out_;
+  std::size_t pos_;
+};
 
 /// Throws Error(kInvalidUtf8) naming `what` if `s` is not valid UTF-8.
 void require_utf8(const char* data, std::size_t size, const char* what);
