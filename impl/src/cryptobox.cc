@@ -97,7 +97,9 @@ void cryptobox_plaintext_append(std::string_view uri, const Value& args, const V
   out.push_back('}');
 }
 
-PayloadCodec::PayloadCodec(const KeyRing& ring, PayloadCodecOptions options) : ring_(&ring), options_(options) {}
+PayloadCodec::PayloadCodec(const KeyRing& ring, PayloadCodecOptions options) : ring_(&ring), options_(options) {
+  if (options_.backend == nullptr) options_.backend = &libsodium_backend();
+}
 
 bool PayloadCodec::encode_into(Role role, std::string_view uri, const Value& args, const Value& kwargs, Bytes& out,
                                std::string& scratch, const std::array<std::uint8_t, kNonceBytes>* fixed_nonce) const {
@@ -116,7 +118,7 @@ bool PayloadCodec::encode_into(Role role, std::string_view uri, const Value& arg
   WipeOnExit wipe{scratch};
   scratch.clear();
   cryptobox_plaintext_append(uri, args, kwargs, scratch);
-  box_seal_append(shared,
+  box_seal_append(*options_.backend, shared,
                   std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(scratch.data()), scratch.size()),
                   out, fixed_nonce);
   return true;
@@ -157,7 +159,7 @@ DecodedPayload PayloadCodec::decode(Role role, std::string_view envelope_uri, co
   }
   Bytes plaintext;
   WipeOnExit wipe{plaintext};
-  box_open_into(key->shared(role), payload.payload, plaintext);
+  box_open_into(*options_.backend, key->shared(role), payload.payload, plaintext);
 
   if (payload.enc_serializer != kEncSerializerJson) {
     throw Error(ErrorCode::kUnsupportedEncSerializer, "cryptobox: unsupported enc_serializer \"" +

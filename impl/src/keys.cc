@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 
+#include "wampbox/backend.h"
 #include "wampbox/error.h"
 
 namespace wampbox {
@@ -168,6 +169,17 @@ SharedKey SharedKey::derive(const PublicKey& their_public, const SecretKey& my_s
   return k;
 }
 
+SharedKey SharedKey::derive(const PublicKey& their_public, const SecretKey& my_secret, const CryptoBackend& backend) {
+  ensure_sodium();
+  SharedKey k;
+  if (!backend.beforenm(k.bytes_, their_public.bytes, my_secret.bytes())) {
+    throw Error(ErrorCode::kInvalidKey, "invalid key: public key " + their_public.encode() +
+                                            " is a low-order Curve25519 point (the shared secret would be all zeros); " +
+                                            std::string(backend.name()) + " rejects it");
+  }
+  return k;
+}
+
 SharedKey SharedKey::from_bytes(std::span<const std::uint8_t, kKeyBytes> raw) {
   SharedKey k;
   std::memcpy(k.bytes_.data(), raw.data(), kKeyBytes);
@@ -193,6 +205,11 @@ SharedKey::~SharedKey() { sodium_memzero(bytes_.data(), bytes_.size()); }
 
 void box_seal_append(const SharedKey& key, std::span<const std::uint8_t> plaintext, std::vector<std::uint8_t>& out,
                      const std::array<std::uint8_t, kNonceBytes>* fixed_nonce) {
+  box_seal_append(libsodium_backend(), key, plaintext, out, fixed_nonce);
+}
+
+void box_seal_append(const CryptoBackend& backend, const SharedKey& key, std::span<const std::uint8_t> plaintext,
+                     std::vector<std::uint8_t>& out, const std::array<std::uint8_t, kNonceBytes>* fixed_nonce) {
   ensure_sodium();
   if (overlaps(plaintext.data(), plaintext.size(), out.data(), out.capacity())) {
     // Growing `out` could move the plaintext under our feet.
@@ -209,21 +226,27 @@ void box_seal_append(const SharedKey& key, std::span<const std::uint8_t> plainte
   } else {
     randombytes_buf(nonce, kNonceBytes);
   }
-  // Output of crypto_box_easy_afternm is mac || ciphertext; put it after the nonce.
-  if (crypto_box_easy_afternm(nonce + kNonceBytes, plaintext.data(), plaintext.size(), nonce, key.bytes().data()) !=
-      0) {
+  // The backend writes mac || ciphertext (crypto_box_easy_afternm); put it after the nonce.
+  if (!backend.seal_afternm(std::span<std::uint8_t>(nonce + kNonceBytes, kMacBytes + plaintext.size()), plaintext,
+                            std::span<const std::uint8_t, kNonceBytes>(nonce, kNonceBytes), key.bytes())) {
     sodium_memzero(out.data() + start, out.size() - start);
     out.resize(start);
-    throw Error(ErrorCode::kInvalidArgument, "box_seal_append: crypto_box_easy_afternm failed");
+    throw Error(ErrorCode::kInvalidArgument,
+                "box_seal_append: " + std::string(backend.name()) + " crypto_box_easy_afternm failed");
   }
 }
 
 void box_open_into(const SharedKey& key, std::span<const std::uint8_t> payload, std::vector<std::uint8_t>& out) {
+  box_open_into(libsodium_backend(), key, payload, out);
+}
+
+void box_open_into(const CryptoBackend& backend, const SharedKey& key, std::span<const std::uint8_t> payload,
+                   std::vector<std::uint8_t>& out) {
   ensure_sodium();
   if (overlaps(payload.data(), payload.size(), out.data(), out.capacity())) {
     // Opening in place would need the ciphertext after we replace `out`: work on a copy.
     std::vector<std::uint8_t> copy(payload.begin(), payload.end());
-    box_open_into(key, copy, out);
+    box_open_into(backend, key, copy, out);
     return;
   }
   if (payload.size() < kPayloadOverhead) {
@@ -233,9 +256,9 @@ void box_open_into(const SharedKey& key, std::span<const std::uint8_t> payload, 
   }
   wipe_and_clear(out);
   out.resize(payload.size() - kPayloadOverhead);
-  // libsodium verifies the MAC before it decrypts anything.
-  if (crypto_box_open_easy_afternm(out.data(), payload.data() + kNonceBytes, payload.size() - kNonceBytes,
-                                   payload.data(), key.bytes().data()) != 0) {
+  // Every backend verifies the MAC before it releases anything (on failure the output is zeroed).
+  if (!backend.open_afternm(out, payload.subspan(kNonceBytes),
+                            std::span<const std::uint8_t, kNonceBytes>(payload.data(), kNonceBytes), key.bytes())) {
     wipe_and_clear(out);
     throw Error(ErrorCode::kDecryptFailed,
                 "decryption failed: MAC verification failed (wrong key or corrupted payload)");

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "wampbox/backend.h"
 #include "wampbox/keyring.h"
 #include "wampbox/value.h"
 
@@ -42,6 +43,12 @@ struct PayloadCodecOptions {
   /// Compare the decrypted "uri" with the envelope URI (Autobahn's session
   /// does this after decode); mismatch throws Error(kUriMismatch).
   bool check_uri = true;
+  /// Who does the per-message XSalsa20-Poly1305 work (seal in encode, open in
+  /// decode): any backend from available_backends(); nullptr means libsodium.
+  /// The keyring's shared keys are not affected: Key derives them once, with
+  /// libsodium's crypto_box_beforenm (and its low-order policy), whatever
+  /// backend the codec uses; every conforming backend gives the same bytes.
+  const CryptoBackend* backend = &libsodium_backend();
 };
 
 /// Stateless apart from the keyring it borrows (which must outlive it).

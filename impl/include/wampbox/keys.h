@@ -11,6 +11,8 @@
 
 namespace wampbox {
 
+class CryptoBackend;  // wampbox/backend.h
+
 inline constexpr std::size_t kKeyBytes = 32;
 inline constexpr std::size_t kNonceBytes = 24;
 inline constexpr std::size_t kMacBytes = 16;
@@ -65,6 +67,10 @@ class SecretKey {
 class SharedKey {
  public:
   static SharedKey derive(const PublicKey& their_public, const SecretKey& my_secret);
+  /// As derive, with `backend`'s beforenm: its low-order policy applies (a
+  /// backend whose policy is LowOrderPolicy::kCompute does not throw for
+  /// low-order public keys).
+  static SharedKey derive(const PublicKey& their_public, const SecretKey& my_secret, const CryptoBackend& backend);
   static SharedKey from_bytes(std::span<const std::uint8_t, kKeyBytes> raw);
 
   SharedKey(SharedKey&& other) noexcept;
@@ -91,5 +97,13 @@ void box_seal_append(const SharedKey& key, std::span<const std::uint8_t> plainte
 /// Error(kDecryptFailed) and leaves `out` empty: unauthenticated plaintext is
 /// never released.
 void box_open_into(const SharedKey& key, std::span<const std::uint8_t> payload, std::vector<std::uint8_t>& out);
+
+/// As box_seal_append / box_open_into, with `backend` doing the
+/// XSalsa20-Poly1305 work (the nonce still comes from libsodium's CSPRNG).
+/// The functions above are these with libsodium_backend().
+void box_seal_append(const CryptoBackend& backend, const SharedKey& key, std::span<const std::uint8_t> plaintext,
+                     std::vector<std::uint8_t>& out, const std::array<std::uint8_t, kNonceBytes>* fixed_nonce = nullptr);
+void box_open_into(const CryptoBackend& backend, const SharedKey& key, std::span<const std::uint8_t> payload,
+                   std::vector<std::uint8_t>& out);
 
 }  // namespace wampbox

@@ -1,0 +1,123 @@
+// Pluggable implementations of NaCl crypto_box (X25519 + HSalsa20 +
+// XSalsa20-Poly1305), the primitive under WAMP-cryptobox.
+//
+// libsodium is the default and is always built. Further backends are
+// compiled in when their library is found at configure time (the CMake run
+// prints one line per backend): "nacl" (Debian's libnacl-dev), "cryptopp"
+// (Crypto++'s XSalsa20, Poly1305TLS and x25519 put together here),
+// "cryptopp-tweetnacl" (the TweetNaCl bundled inside Crypto++) and "botan"
+// (Botan 2's Salsa20 with a 24-byte nonce, Salsa20::hsalsa20, Poly1305 and
+// curve25519_donna put together here). Every backend must produce the same
+// bytes as libsodium; the tests run each one against the corpus's crypto_box
+// layer (fixtures/crypto_box_test.json). Where they legitimately differ is the
+// low-order public key policy (fixtures/README.md, "Profiles"): see
+// LowOrderPolicy. docs/backends.md has the findings and the benchmark.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "wampbox/keys.h"
+
+namespace wampbox {
+
+/// What a backend does with a public key of low order (a point of order 1, 2,
+/// 4 or 8, or a non-canonical encoding of one): the X25519 output is then all
+/// zeros for every secret key, so the shared key does not depend on the
+/// secret.
+enum class LowOrderPolicy {
+  kReject,   // every encoding is refused: beforenm/seal/open fail (libsodium's profile)
+  kCompute,  // none is refused: the shared key is HSalsa20 of zeros (TweetNaCl's profile)
+  kPartial,  // some encodings are refused, the others computed as kCompute (Crypto++'s
+             // x25519 blocklist compares all 256 bits, so the listed points with bit 255
+             // set, which X25519 ignores, get through)
+};
+
+std::string_view to_string(LowOrderPolicy p) noexcept;
+
+/// One implementation of crypto_box. Instances are immutable singletons
+/// (obtained from the registry below); every member function is thread-safe.
+///
+/// Buffers: `ct` is always mac(16) || ciphertext (what crypto_box_easy
+/// writes; no nonce), so ct.size() == msg.size() + kMacBytes. Input and output
+/// spans must not overlap. Size mismatches throw Error(kInvalidArgument);
+/// cryptographic failure (a rejected public key, a MAC that does not verify)
+/// returns false, with the output zeroed: unauthenticated plaintext is never
+/// released.
+///
+/// The public functions check the arguments and call the private virtual
+/// hooks (non-virtual interface); a backend implements only the hooks.
+class CryptoBackend {
+ public:
+  using Key32 = std::span<const std::uint8_t, kKeyBytes>;
+  using Out32 = std::span<std::uint8_t, kKeyBytes>;
+  using Nonce = std::span<const std::uint8_t, kNonceBytes>;
+
+  virtual ~CryptoBackend() = default;
+  CryptoBackend(const CryptoBackend&) = delete;
+  CryptoBackend& operator=(const CryptoBackend&) = delete;
+
+  /// Registry name: "libsodium", "nacl", "cryptopp", "cryptopp-tweetnacl", "botan".
+  virtual std::string_view name() const noexcept = 0;
+  /// Library, version, and how the box is assembled, for reports.
+  virtual std::string_view description() const noexcept = 0;
+  /// The policy this backend declares; the backend tests check it against the
+  /// corpus (kReject: every low-order vector rejected; kCompute: every one
+  /// computed exactly; kPartial: some of each, the computed ones exact).
+  virtual LowOrderPolicy low_order_policy() const noexcept = 0;
+
+  /// A fresh key pair from the backend's random source; pk = X25519(sk, 9).
+  void keypair(Out32 pk, Out32 sk) const { do_keypair(pk, sk); }
+
+  /// crypto_box_beforenm: k = HSalsa20(X25519(sk, pk), 0). False (k zeroed)
+  /// when the backend refuses the public key.
+  [[nodiscard]] bool beforenm(Out32 k, Key32 pk, Key32 sk) const;
+
+  /// crypto_box_easy_afternm with a shared key from beforenm.
+  [[nodiscard]] bool seal_afternm(std::span<std::uint8_t> ct, std::span<const std::uint8_t> msg, Nonce nonce,
+                                  Key32 k) const;
+  /// crypto_box_open_easy_afternm; msg.size() == ct.size() - kMacBytes
+  /// (ct shorter than the MAC throws Error(kInvalidArgument)).
+  [[nodiscard]] bool open_afternm(std::span<std::uint8_t> msg, std::span<const std::uint8_t> ct, Nonce nonce,
+                                  Key32 k) const;
+
+  /// crypto_box_easy / crypto_box_open_easy: the key agreement on every call.
+  /// Default: beforenm then the afternm function (the shared key wiped).
+  [[nodiscard]] bool seal(std::span<std::uint8_t> ct, std::span<const std::uint8_t> msg, Nonce nonce, Key32 pk,
+                          Key32 sk) const;
+  [[nodiscard]] bool open(std::span<std::uint8_t> msg, std::span<const std::uint8_t> ct, Nonce nonce, Key32 pk,
+                          Key32 sk) const;
+
+ protected:
+  CryptoBackend() = default;
+
+ private:
+  virtual void do_keypair(Out32 pk, Out32 sk) const = 0;
+  virtual bool do_beforenm(Out32 k, Key32 pk, Key32 sk) const = 0;
+  virtual bool do_seal_afternm(std::span<std::uint8_t> ct, std::span<const std::uint8_t> msg, Nonce nonce,
+                               Key32 k) const = 0;
+  virtual bool do_open_afternm(std::span<std::uint8_t> msg, std::span<const std::uint8_t> ct, Nonce nonce,
+                               Key32 k) const = 0;
+  virtual bool do_seal(std::span<std::uint8_t> ct, std::span<const std::uint8_t> msg, Nonce nonce, Key32 pk,
+                       Key32 sk) const;
+  virtual bool do_open(std::span<std::uint8_t> msg, std::span<const std::uint8_t> ct, Nonce nonce, Key32 pk,
+                       Key32 sk) const;
+};
+
+/// The default backend (libsodium); always available.
+const CryptoBackend& libsodium_backend() noexcept;
+
+/// The backends compiled into this build, libsodium first, then in the order
+/// nacl, cryptopp, cryptopp-tweetnacl, botan (those found at configure time).
+std::span<const CryptoBackend* const> available_backends() noexcept;
+
+/// The backend named `name`, or nullptr if it is unknown or was not built.
+const CryptoBackend* find_backend(std::string_view name) noexcept;
+
+/// Every backend name wampbox knows, built or not (for reports that list the
+/// missing ones).
+std::span<const std::string_view> known_backend_names() noexcept;
+
+}  // namespace wampbox
