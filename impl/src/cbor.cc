@@ -22,8 +22,9 @@
 //   byte string), the nesting limit, text-only map keys and Python dict
 //   semantics (ValueBuilder in msgpack_cbor_common.cc), UTF-8 validation, and
 //   float widening. Floats are decoded from the raw bytes rather than from
-//   the value libcbor passes because libcbor's half-float decoder drops NaN
-//   sign/payload, while cbor2 keeps them (f97e01 -> 0x7ff8040000000000).
+//   the value libcbor passes because libcbor 0.8's half-float decoder drops
+//   the NaN payload (f97e01 -> 0x7ff8000000000000), while cbor2 keeps it
+//   (f97e01 -> 0x7ff8040000000000).
 //   libcbor's callbacks are C and cannot return an error, so they record the
 //   first exception and the loop rethrows it after cbor_stream_decode returns
 //   (nothing is thrown through C frames).

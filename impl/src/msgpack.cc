@@ -7,6 +7,9 @@
 // msgpack-c 4.1's packer::pack_double() packs an integral double as an integer
 // (1.0 -> 0x01, and -0.0 -> 0x00), whereas msgpack-python always writes
 // float64 (0xcb + 8 bytes, NaN payload kept), so we emit 0xcb ourselves.
+// Besides BigInt (kUnencodable, as msgpack-python's OverflowError), the writer
+// refuses strings that are not UTF-8 (kInvalidUtf8; a Python str cannot hold
+// them), lengths beyond 2^32-1 and nesting beyond 1024 (kUnencodable).
 //
 // Reading uses msgpack-c's visitor parser (msgpack::parse with a visitor: no
 // msgpack::object zone, no recursion; it reports truncation instead of
@@ -31,7 +34,6 @@ namespace wampbox {
 namespace {
 
 using binary_detail::kMaxNesting;
-
 using binary_detail::Sink;
 
 // The stream type msgpack::packer writes to.
