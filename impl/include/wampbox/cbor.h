@@ -12,6 +12,9 @@ namespace wampbox {
 /// shortest integer heads; integers beyond 64 bits as tag 2/3 bignums; floats
 /// as float64 except NaN/+Inf/-Inf as half-precision f97e00/f97c00/f9fc00;
 /// text as major 3, Binary as major 2, definite-length arrays and maps.
+/// BigInts beyond 4300 decimal digits (CPython's int/str limit) and nesting
+/// deeper than 1024 throw Error(kUnencodable); a string that is not UTF-8
+/// throws Error(kInvalidUtf8). On any error `out` keeps its original size.
 void cbor_write_append(const Value& v, Bytes& out);
 Bytes cbor_write(const Value& v);
 

@@ -12,7 +12,10 @@ namespace wampbox {
 /// Appends the MessagePack encoding of `v`: smallest int forms (positive ints
 /// as fixint/uint8..uint64, negative as negative fixint/int8..int64), floats
 /// as float64, str8/16/32, bin8/16/32, fixarray/array16/32, fixmap/map16/32.
-/// BigInt throws Error(kUnencodable) (msgpack-python raises OverflowError).
+/// BigInt throws Error(kUnencodable) (msgpack-python raises OverflowError);
+/// so do lengths over 2^32-1 and nesting deeper than 1024 (what the reader
+/// accepts). A string that is not UTF-8 throws Error(kInvalidUtf8). On any
+/// error `out` keeps its original size.
 void msgpack_write_append(const Value& v, Bytes& out);
 Bytes msgpack_write(const Value& v);
 
