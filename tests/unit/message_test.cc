@@ -250,8 +250,12 @@ TEST(MessageAutobahn, DecodeRoundTrip) {
       EXPECT_FALSE(d.payload.has_value());
       EXPECT_EQ(d.args.has_value(), c.wire_tail.size() >= 1);
       EXPECT_EQ(d.kwargs.has_value(), c.wire_tail.size() >= 2);
-      if (d.args) EXPECT_TRUE(*d.args == c.wire_tail[0]);
-      if (d.kwargs) EXPECT_TRUE(*d.kwargs == c.wire_tail[1]);
+      if (d.args) {
+        EXPECT_TRUE(*d.args == c.wire_tail[0]);
+      }
+      if (d.kwargs) {
+        EXPECT_TRUE(*d.kwargs == c.wire_tail[1]);
+      }
     }
     // Re-encoding what was decoded gives the frame back.
     EXPECT_EQ(hex_encode(encode_frame(d, c.serializer)), hex_encode(c.frame));
@@ -274,7 +278,7 @@ TEST(MessageAutobahn, OpenRecoversArgsAndKwargs) {
       // The URI comes from the frame (ERROR), details.topic / details.procedure
       // when present, and must be given for RESULT.
       const bool frame_knows_uri = t == MessageType::kError ||
-                                   (t == MessageType::kEvent && d.options.size() && Value(d.options).find("topic")) ||
+                                   (t == MessageType::kEvent && Value(d.options).find("topic")) ||
                                    (t == MessageType::kInvocation && Value(d.options).find("procedure"));
       std::optional<std::string_view> uri;
       if (!frame_knows_uri) uri = c.payload_uri;
@@ -289,8 +293,12 @@ TEST(MessageAutobahn, OpenRecoversArgsAndKwargs) {
     EXPECT_EQ(opened.options, c.plain.options);
     EXPECT_EQ(opened.args.has_value(), c.plain.args.has_value());
     EXPECT_EQ(opened.kwargs.has_value(), c.plain.kwargs.has_value());
-    if (opened.args && c.plain.args) EXPECT_TRUE(*opened.args == *c.plain.args);
-    if (opened.kwargs && c.plain.kwargs) EXPECT_TRUE(*opened.kwargs == *c.plain.kwargs);
+    if (opened.args && c.plain.args) {
+      EXPECT_TRUE(*opened.args == *c.plain.args);
+    }
+    if (opened.kwargs && c.plain.kwargs) {
+      EXPECT_TRUE(*opened.kwargs == *c.plain.kwargs);
+    }
     // The plain message re-encodes like Autobahn's plain frame of the same case.
     EXPECT_TRUE(opened == c.plain);
   }

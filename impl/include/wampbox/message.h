@@ -75,7 +75,14 @@ Bytes encode_frame(const Message& m, Serializer s);
 /// seven supported types throws kProtocolError, with Autobahn's checks:
 /// element count, id/dict/URI types, args a list, kwargs a dict, enc_algo in
 /// {cryptobox, mqtt, xbr} or x_*, enc_serializer in {json, msgpack, cbor,
-/// ubjson, flatbuffers} or x_*, enc_key a string.
+/// ubjson, flatbuffers} or x_*, enc_key a string. Also mirrored: the checks
+/// Autobahn's constructors assert (a str where PUBLISH/CALL/RESULT expect the
+/// binary payload is rejected; forward_for entries need session int, authid
+/// str or null, authrole str; enc_key/enc_serializer need enc_algo), the known
+/// Options/Details types of each class (e.g. CALL timeout a non-negative int),
+/// PUBLISH taking str/bytes args and kwargs, and the URI pattern
+/// ^([^\s.#]+\.)*([^\s.#]+)$ with Python's \s (Unicode spaces) and `$` (a final
+/// "\n" is accepted). Unknown Options keys are kept as they are.
 Message decode_frame(std::span<const std::uint8_t> frame, Serializer s);
 
 /// Which box a message type uses when it is sealed (PUBLISH, CALL ->
