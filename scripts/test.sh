@@ -147,15 +147,14 @@ ctest_stage ctest build
 
 # -- ASan/UBSan tree ----------------------------------------------------------
 if [[ $QUICK -eq 0 ]]; then
-  banner "asan-build: build-asan/ (ASan+UBSan, -O1, benchmarks off)"
+  banner "asan-build: build-asan/ (ASan+UBSan, Debug -O0, benchmarks off)"
   rc=0; start=$SECONDS
-  {
-    if [[ ! -f build-asan/build.ninja ]]; then
-      # Debug with -O1: faster to compile than -O2, and ASan's recommended level.
-      cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" \
-        -DCMAKE_C_FLAGS_DEBUG="-g -O1" -DWAMPBOX_SANITIZE=ON -DWAMPBOX_BUILD_BENCHMARKS=OFF >/dev/null
-    fi
-  } && cmake --build build-asan -j "$JOBS" -- --quiet 2>&1 | tee "$LOG_DIR/asan-build.log" || rc=$?
+  # -O0 compiles this code base two to three times faster than -O1 under the
+  # sanitizers, and the sanitized tests are short. Configured every time so
+  # that cached flags follow this script.
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O0" \
+    -DCMAKE_C_FLAGS_DEBUG="-g -O0" -DWAMPBOX_SANITIZE=ON -DWAMPBOX_BUILD_BENCHMARKS=OFF >/dev/null &&
+    cmake --build build-asan -j "$JOBS" -- --quiet 2>&1 | tee "$LOG_DIR/asan-build.log" || rc=$?
   record_step asan-build "$rc" $((SECONDS - start))
   ctest_stage asan-ctest build-asan
   pytest_stage asan-cli build-asan tests/py/test_cli.py
