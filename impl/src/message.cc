@@ -396,8 +396,7 @@ void check_encodable(const Message& m) {
   if (m.payload.has_value() && (m.args.has_value() || m.kwargs.has_value())) {
     throw Error(ErrorCode::kInvalidArgument, "a Message carries either payload or args/kwargs, not both");
   }
-  // Autobahn's constructors: args list (PUBLISH also str/bytes), kwargs dict
-  // (PUBLISH also str/bytes); None is always allowed.
+  // Autobahn's constructors: args list (PUBLISH also str/bytes) or None.
   const bool publish = m.type == MessageType::kPublish;
   auto scalar_ok = [&](const Value& v) {
     return publish && (v.kind() == Value::Kind::kString || v.kind() == Value::Kind::kBinary);
@@ -405,7 +404,8 @@ void check_encodable(const Message& m) {
   if (m.args && !(m.args->kind() == Value::Kind::kArray || m.args->is_null() || scalar_ok(*m.args))) {
     throw Error(ErrorCode::kInvalidArgument, "args must be an array or null");
   }
-  if (m.kwargs && !(m.kwargs->kind() == Value::Kind::kObject || m.kwargs->is_null() || scalar_ok(*m.kwargs))) {
+  // kwargs: a dict or None for every type (Autobahn's _validate_kwargs).
+  if (m.kwargs && !(m.kwargs->kind() == Value::Kind::kObject || m.kwargs->is_null())) {
     throw Error(ErrorCode::kInvalidArgument, "kwargs must be an object or null");
   }
   switch (m.type) {
@@ -885,9 +885,9 @@ Message decode_frame(std::span<const std::uint8_t> frame, Serializer s) {
       m.args = std::move(a[tail]);
     }
     if (n > tail + 1) {
-      const auto k = a[tail + 1].kind();
-      const bool ok = k == Value::Kind::kObject ||
-                      (publish && (k == Value::Kind::kString || k == Value::Kind::kBinary));
+      // Publish.parse lets str/bytes through, but its constructor's
+      // _validate_kwargs then rejects anything but a dict, as for all types.
+      const bool ok = a[tail + 1].kind() == Value::Kind::kObject;
       if (!ok) protocol_error("invalid type for 'kwargs' in " + std::string(to_string(t)));
       m.kwargs = std::move(a[tail + 1]);
     }
@@ -937,14 +937,18 @@ std::span<const std::string_view> keys_after_enc(MessageType t) noexcept {
 
 namespace {
 
+// The URI a payload is keyed and checked by. EVENT Details.topic and
+// INVOCATION Details.procedure win over the caller's URI, as in Autobahn's
+// session (`msg.topic or subscription.topic`): with a pattern-based
+// subscription/registration the caller only knows the pattern.
 std::optional<std::string_view> resolve_uri(const Message& m, std::optional<std::string_view> uri) {
-  if (uri) return uri;
-  if (!m.uri.empty() || has_uri_element(m.type)) return std::string_view(m.uri);
   const char* key = m.type == MessageType::kEvent ? "topic" : m.type == MessageType::kInvocation ? "procedure" : nullptr;
   if (key) {
     const Value* v = find_key(m.options, key);
-    if (v && v->kind() == Value::Kind::kString) return std::string_view(v->as_string());
+    if (v && v->kind() == Value::Kind::kString && !v->as_string().empty()) return std::string_view(v->as_string());
   }
+  if (uri) return uri;
+  if (!m.uri.empty() || has_uri_element(m.type)) return std::string_view(m.uri);
   return std::nullopt;
 }
 

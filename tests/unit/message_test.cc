@@ -721,9 +721,7 @@ TEST(MessageDecode, AcceptsWhatAutobahnAccepts) {
       "[16,9007199254740992,{},\"a\"]",
       "[16,1,{},\"com.example.x\\n\"]",  // Python's $ matches before a final newline
       "[16,1,{},\"a\\u00fc.\\u4e2d\"]",
-      "[16,1,{},\"a\",\"str args\",{}]",  // Publish takes str/bytes args and kwargs
-      "[16,1,{},\"a\",[],\"str kwargs\"]",
-      "[16,1,{},\"a\",\"\\u0000AAAA\",\"\\u0000AAAA\"]",
+      "[16,1,{},\"a\",\"str args\",{}]",  // Publish takes str/bytes args (not kwargs)
       "[36,1,2,{},null,{\"a\":1}]",
       "[36,1,2,{},null]",
       "[48,1,{},\"a\",null,{}]",
@@ -771,6 +769,21 @@ TEST(MessageDecode, AcceptsWhatAutobahnAccepts) {
   EXPECT_TRUE(*m.kwargs == Value(Object{{"a", Value(1)}}));
   m = decode_json("[16,1,{\"b\":1,\"a\":2,\"b\":3},\"a\"]");  // duplicate keys: last value, first position
   EXPECT_EQ(m.options, (Object{{"b", Value(3)}, {"a", Value(2)}}));
+}
+
+// Publish.parse passes str/bytes ArgumentsKw on, but its constructor's
+// _validate_kwargs rejects them (checked against Autobahn 22.7.1).
+TEST(MessageDecode, RejectsNonDictKwargsEvenForPublish) {
+  for (const char* bad : {"[16,1,{},\"a\",[],\"str kwargs\"]", "[16,1,{},\"a\",\"\\u0000AAAA\",\"\\u0000AAAA\"]",
+                          "[16,1,{},\"a\",[],[]]"}) {
+    SCOPED_TRACE(bad);
+    try {
+      decode_json(bad);
+      ADD_FAILURE() << "accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kProtocolError);
+    }
+  }
 }
 
 TEST(MessageDecode, SameChecksInEverySerializer) {
@@ -1021,6 +1034,12 @@ TEST(MessageOpen, UriRules) {
   Message eo = open_message(codec, ev);
   EXPECT_TRUE(*eo.args == *pub.args);
   EXPECT_EQ(eo.options, (Object{{"topic", Value("com.myapp.topic1")}}));
+  // A pattern subscriber passes its pattern; Details.topic still decides, as
+  // in Autobahn's session (`msg.topic or subscription.topic`).
+  eo = open_message(codec, ev, std::string_view("com.myapp."));
+  EXPECT_TRUE(*eo.args == *pub.args);
+  ev.options[0].second = Value("com.myapp.other");
+  EXPECT_EQ(error_of([&] { open_message(codec, ev, std::string_view("com.myapp.topic1")); }), ErrorCode::kUriMismatch);
 }
 
 TEST(MessageOpen, TamperedAndUnsupported) {

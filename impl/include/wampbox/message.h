@@ -105,8 +105,10 @@ std::optional<Message> seal_message(const PayloadCodec& codec, const Message& m,
 /// Decrypts an encrypted message in the role open_role(m.type) and returns the
 /// plain form (enc_* removed from options, args/kwargs set from the payload).
 /// `uri` is what the receiver expects the payload to be for (defaults to
-/// m.uri; required for EVENT/INVOCATION/RESULT, whose frames do not carry it;
-/// EVENT details.topic / INVOCATION details.procedure are used when present).
+/// m.uri; required for EVENT/INVOCATION/RESULT, whose frames do not carry it).
+/// A non-empty EVENT Details.topic / INVOCATION Details.procedure takes
+/// precedence over `uri`, as in Autobahn's session (with a pattern-based
+/// subscription or registration the receiver only knows the pattern).
 /// Errors as PayloadCodec::decode.
 Message open_message(const PayloadCodec& codec, const Message& m, std::optional<std::string_view> uri = std::nullopt,
                      std::string* decrypted_uri = nullptr);
