@@ -593,20 +593,11 @@ Object op_frame_decode_open(const Value& in) {
   wampbox::PayloadCodec codec(ring);
   auto m = wampbox::decode_frame(hexbytes(in, "frame"), serializer_of(in));
   if (!m.is_encrypted()) return out1("message", struct_from_message(m));  // delivered as received
-  // The payload's URI (fixtures/README.md, frame_decode_open): EVENT
-  // Details.topic / INVOCATION Details.procedure when present, else the
-  // receiver's URI; ERROR carries its own. open_message() falls back to the
-  // Details member only when no URI is passed.
-  auto has_text = [&](std::string_view name) {
-    for (const auto& [k, v] : m.options) {
-      if (k == name && v.kind() == Value::Kind::kString) return true;
-    }
-    return false;
-  };
+  // The payload's URI (fixtures/README.md, frame_decode_open): the
+  // receiver's URI; open_message() lets EVENT Details.topic / INVOCATION
+  // Details.procedure override it, and ERROR carries its own.
   std::optional<std::string_view> uri;
-  bool details_uri = (m.type == wampbox::MessageType::kEvent && has_text("topic")) ||
-                     (m.type == wampbox::MessageType::kInvocation && has_text("procedure"));
-  if (m.type != wampbox::MessageType::kError && !details_uri) uri = str(in, "uri");
+  if (m.type != wampbox::MessageType::kError) uri = str(in, "uri");
   auto opened = wampbox::open_message(codec, m, uri);
   // The opened form always carries args and kwargs (null when absent).
   if (!opened.args) opened.args = Value();
