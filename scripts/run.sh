@@ -72,7 +72,21 @@ stage_selfcheck() {
     fi
   }
   local rc=0
-  check "wampbox keygen" "$wb" keygen || rc=1
+  # keygen: a valid Curve25519 pair that Autobahn's Key accepts; the private
+  # key is checked, never logged.
+  check "wampbox keygen gives a valid pair Autobahn accepts" "$PYTHON" - "$wb" <<'EOF' || rc=1
+import sys
+from nacl.encoding import Base64Encoder
+from nacl.public import PrivateKey
+from autobahn.wamp.cryptobox import Key
+from wampbox_py.cli import Wampbox
+out = Wampbox(sys.argv[1]).keygen().check().stdout.decode()
+fields = dict(line.split(": ", 1) for line in out.strip().splitlines())
+priv, pub = fields["private"], fields["public"]
+assert PrivateKey(priv, Base64Encoder).public_key.encode(Base64Encoder).decode() == pub, "public key does not match"
+Key(originator_priv=priv, responder_pub=pub)  # what an Autobahn client would do with it
+print("keygen ok, public:", pub)
+EOF
   "$PYTHON" - "$tmp/keyring.json" <<'EOF'
 import sys
 from wampbox_py import autobahn_ref as ref

@@ -136,7 +136,6 @@ def pytest_sessionfinish(session, exitstatus):
         "by_check": {k: dict(v) for k, v in sorted(by_check.items())},
         "by_type_serializer": {f"{t}/{s}": dict(v) for (t, s), v in sorted(by_cell.items())},
         "failures": failures,
-        "results": _results,
     }
     (out / "crosscheck.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
 
