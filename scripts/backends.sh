@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Crypto backends: corpus first, then benchmarks, plot and tables (docs/backends.md).
+#
+#   scripts/backends.sh [--out DIR] [--build-dir DIR] [--no-build] [--quick] [--reps N] [--min-time S]
+#
+#   --out DIR        where results go (default out/backends)
+#   --build-dir DIR  Release build to use (default build-backends)
+#   --no-build       use the existing build
+#   --quick          one repetition, shorter runs (noisier)
+#   --reps N         repetitions of every benchmark (default 3, random interleaving)
+#   --min-time S     Google Benchmark min time per repetition (default 0.1)
+#
+# Steps, and what they write to DIR:
+#   build    cmake Release build of backend_test and wampbox_bench_backends
+#   corpus   every built backend against fixtures/crypto_box_test.json
+#            (tests/unit/backend_test.cc): corpus/<backend>.json, corpus.txt
+#   bench    wampbox_bench_backends for the backends that PASSED the corpus
+#            (others are never timed) plus the reference AEADs: backends.json
+#   report   scripts/bench/backends.py: backends.png, backends.md, backends_summary.json
+# Exit status: non-zero if a step failed to run or a benchmark reported an
+# error; a backend failing the corpus is reported and left out, not an error
+# (backend_test fails only on failures other than the documented deviations).
+#
+# Env: PYTHON (default /usr/bin/python3), JOBS (default 2).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+OUT="out/backends"
+BUILD_DIR="build-backends"
+BUILD=1
+REPS=3
+MIN_TIME=0.1
+ARGS=("$@")
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --out) OUT="$2"; shift ;;
+    --out=*) OUT="${1#--out=}" ;;
+    --build-dir) BUILD_DIR="$2"; shift ;;
+    --no-build) BUILD=0 ;;
+    --quick) REPS=1; MIN_TIME=0.05 ;;
+    --reps) REPS="$2"; shift ;;
+    --min-time) MIN_TIME="$2"; shift ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    *) echo "backends: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+PYTHON="${PYTHON:-/usr/bin/python3}"
+JOBS="${JOBS:-2}"
+mkdir -p "$OUT"
+OUT="$(cd "$OUT" && pwd)"
+say() { echo "backends: $*"; }
+
+# -- build ------------------------------------------------------------------
+if [[ $BUILD -eq 1 ]]; then
+  if [[ ! -f "$BUILD_DIR/build.ninja" ]]; then
+    say "configuring $BUILD_DIR (Ninja, Release)"
+    cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release | grep -E "wampbox backend|crypto_box backends" || true
+  fi
+  say "building backend_test wampbox_bench_backends (-j$JOBS)"
+  cmake --build "$BUILD_DIR" -j "$JOBS" --target backend_test wampbox_bench_backends -- --quiet
+fi
+TEST="$ROOT/$BUILD_DIR/tests/backend_test"
+BENCH="$ROOT/$BUILD_DIR/bench/wampbox_bench_backends"
+for f in "$TEST" "$BENCH"; do
+  [[ -x "$f" ]] || { echo "backends: $f not built (drop --no-build?)" >&2; exit 2; }
+done
+
+# -- corpus -----------------------------------------------------------------
+say "== corpus: every backend against fixtures/crypto_box_test.json"
+rm -rf "$OUT/corpus"
+rc=0
+WAMPBOX_BACKEND_REPORT_DIR="$OUT/corpus" "$TEST" --gtest_filter='Backends/BackendCorpus.*' >"$OUT/corpus.txt" 2>&1 || rc=$?
+grep -E '^\[backend-corpus\] [a-z]' "$OUT/corpus.txt" | grep -v "known deviation" || true
+if [[ $rc -ne 0 ]]; then
+  say "backend_test failed beyond the documented deviations (exit $rc): see $OUT/corpus.txt"
+fi
+PASSED=$("$PYTHON" - "$OUT/corpus" <<'PY'
+import glob, json, os, sys
+order = ["libsodium", "nacl", "cryptopp", "cryptopp-tweetnacl", "botan"]
+names = []
+for p in glob.glob(os.path.join(sys.argv[1], "*.json")):
+    r = json.load(open(p))
+    if r.get("passed"):
+        names.append(r["backend"])
+names.sort(key=lambda n: (order.index(n) if n in order else len(order), n))
+print(",".join(names))
+PY
+)
+if [[ -z "$PASSED" ]]; then
+  echo "backends: no backend passed the corpus; nothing to benchmark" >&2
+  exit 1
+fi
+say "passed the corpus: $PASSED"
+
+# -- bench ------------------------------------------------------------------
+say "== bench: $PASSED + reference AEADs ($REPS repetitions, min time ${MIN_TIME}s)"
+"$BENCH" --backends="$PASSED" \
+  --benchmark_repetitions="$REPS" --benchmark_enable_random_interleaving=true \
+  --benchmark_min_time="$MIN_TIME" \
+  --benchmark_out="$OUT/backends.json" --benchmark_out_format=json >"$OUT/backends.txt" 2>&1 || {
+  echo "backends: wampbox_bench_backends failed, see $OUT/backends.txt" >&2
+  exit 1
+}
+
+# -- report -----------------------------------------------------------------
+say "== report"
+CMD="scripts/backends.sh${ARGS[*]:+ ${ARGS[*]}}"
+"$PYTHON" scripts/bench/backends.py "$OUT/backends.json" --corpus-dir "$OUT/corpus" --out "$OUT" --command "$CMD"
+say "wrote $OUT/backends.png, $OUT/backends.md, $OUT/backends_summary.json"
+if grep -q '"error_occurred": true' "$OUT/backends.json"; then
+  echo "backends: some benchmarks reported an error (see backends.md)" >&2
+  exit 1
+fi
+exit "$rc"
