@@ -586,18 +586,27 @@ void write_report(const CryptoBackend& b, const Report& r, bool pass) {
   fs::create_directories(dir);
   std::ofstream out(fs::path(dir) / (std::string(b.name()) + ".json"));
   auto ids = [](const auto& list) {
-    std::string s = "[";
-    for (std::int64_t id : list) s += (s.size() > 1 ? ", " : "") + std::to_string(id);
-    return s + "]";
+    std::ostringstream s;
+    s << "[";
+    bool first = true;
+    for (std::int64_t id : list) {
+      s << (first ? "" : ", ") << id;
+      first = false;
+    }
+    s << "]";
+    return s.str();
   };
   auto pairs = [&](const std::map<std::string, std::array<int, 2>>& m) {
-    std::string s = "{";
+    std::ostringstream s;
+    s << "{";
+    bool first = true;
     for (const auto& [k, c] : m) {
-      if (s.size() > 1) s += ", ";
-      s += "\"" + json_escape(k) + "\": {\"passed\": " + std::to_string(c[0]) + ", \"failed\": " + std::to_string(c[1]) +
-           "}";
+      s << (first ? "" : ", ") << "\"" << json_escape(k) << "\": {\"passed\": " << c[0] << ", \"failed\": " << c[1]
+        << "}";
+      first = false;
     }
-    return s + "}";
+    s << "}";
+    return s.str();
   };
   out << "{\n  \"backend\": \"" << json_escape(b.name()) << "\",\n  \"description\": \"" << json_escape(b.description())
       << "\",\n  \"passed\": " << (pass ? "true" : "false") << ",\n  \"corpus\": {\"file\": \"crypto_box_test.json\", "
