@@ -48,6 +48,8 @@ struct PayloadCodecOptions {
   /// The keyring's shared keys are not affected: Key derives them once, with
   /// libsodium's crypto_box_beforenm (and its low-order policy), whatever
   /// backend the codec uses; every conforming backend gives the same bytes.
+  /// encode_into's no-allocation promise holds for libsodium; other backends
+  /// may allocate per message (docs/backends.md lists allocs_per_msg).
   const CryptoBackend* backend = &libsodium_backend();
 };
 
