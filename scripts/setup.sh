@@ -17,6 +17,8 @@ PACKAGES=(
   # C++ libraries: crypto, serializers, tests, benchmarks
   libsodium-dev libnacl-dev libmsgpack-cxx-dev libsimdjson-dev libcbor-dev libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # optional crypto backends and reference ciphers (docs/backends.md)
+  libcrypto++-dev libbotan-2-dev libssl-dev
   # Python reference side (Autobahn) and test tooling; run with /usr/bin/python3
   python3 python3-autobahn python3-nacl python3-cbor2 python3-msgpack python3-pytest
   python3-jsonschema python3-matplotlib
@@ -72,16 +74,14 @@ else
   say "all ${#PACKAGES[@]} packages present"
 fi
 
-# -- JavaScript dependencies (only once scripts/js exists) ------------------
-if [[ -f scripts/js/package.json && ! -d scripts/js/node_modules ]]; then
-  if [[ -f scripts/js/package-lock.json ]]; then
-    say "npm ci --prefix scripts/js"
-    npm ci --prefix scripts/js --no-audit --no-fund --loglevel=error
-  else
-    say "scripts/js has no package-lock.json: npm install --prefix scripts/js"
-    npm install --prefix scripts/js --no-audit --no-fund --loglevel=error
-  fi
-fi
+# -- JavaScript dependencies (pinned by lock files) ---------------------------
+# scripts/js: the corpus generator's independent confirmer (tweetnacl);
+# conformance/adapters/js: the JavaScript adapters of the conformance runner.
+for dir in scripts/js conformance/adapters/js; do
+  [[ -f "$dir/package-lock.json" && ! -d "$dir/node_modules" ]] || continue
+  say "npm ci --prefix $dir"
+  npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+done
 
 # -- build ------------------------------------------------------------------
 if [[ $BUILD -eq 1 ]]; then
