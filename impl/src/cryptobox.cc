@@ -103,9 +103,18 @@ PayloadCodec::PayloadCodec(const KeyRing& ring, PayloadCodecOptions options) : r
 
 bool PayloadCodec::encode_into(Role role, std::string_view uri, const Value& args, const Value& kwargs, Bytes& out,
                                std::string& scratch, const std::array<std::uint8_t, kNonceBytes>* fixed_nonce) const {
+  // `out` never keeps a previous message's payload: every path that does not
+  // seal empties it. The sealing path overwrites it in place instead of
+  // clearing it first, so that a reused buffer of the same size is not
+  // zero-filled again on every message (vector::resize fills only growth).
+  struct ClearUnlessSealed {
+    Bytes& out;
+    bool sealed = false;
+    ~ClearUnlessSealed() {
+      if (!sealed) out.clear();
+    }
+  } guard{out};
   check_args(args, kwargs);
-  // `out` never keeps a previous message's payload, whatever happens here.
-  out.clear();
   const Key* key = ring_->find(uri);
   if (key == nullptr) return false;  // no key covers the URI: the message goes in plaintext
   if (!key->has_role(role)) {
@@ -118,9 +127,14 @@ bool PayloadCodec::encode_into(Role role, std::string_view uri, const Value& arg
   WipeOnExit wipe{scratch};
   scratch.clear();
   cryptobox_plaintext_append(uri, args, kwargs, scratch);
-  box_seal_append(*options_.backend, shared,
-                  std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(scratch.data()), scratch.size()),
-                  out, fixed_nonce);
+  const std::span<const std::uint8_t> plaintext(reinterpret_cast<const std::uint8_t*>(scratch.data()),
+                                                scratch.size());
+  if (plaintext.size() > crypto_box_MESSAGEBYTES_MAX - kMacBytes) {
+    throw Error(ErrorCode::kInvalidArgument, "cryptobox: plaintext too large");
+  }
+  out.resize(kPayloadOverhead + plaintext.size());
+  box_seal_into(*options_.backend, shared, plaintext, out, fixed_nonce);
+  guard.sealed = true;
   return true;
 }
 

@@ -208,9 +208,32 @@ void box_seal_append(const SharedKey& key, std::span<const std::uint8_t> plainte
   box_seal_append(libsodium_backend(), key, plaintext, out, fixed_nonce);
 }
 
+void box_seal_into(const CryptoBackend& backend, const SharedKey& key, std::span<const std::uint8_t> plaintext,
+                   std::span<std::uint8_t> out, const std::array<std::uint8_t, kNonceBytes>* fixed_nonce) {
+  ensure_sodium();
+  if (out.size() != kPayloadOverhead + plaintext.size()) {
+    throw Error(ErrorCode::kInvalidArgument, "box_seal_into: output must be exactly nonce + MAC + plaintext long");
+  }
+  if (overlaps(plaintext.data(), plaintext.size(), out.data(), out.size())) {
+    throw Error(ErrorCode::kInvalidArgument, "box_seal_into: plaintext must not alias the output buffer");
+  }
+  std::uint8_t* nonce = out.data();
+  if (fixed_nonce != nullptr) {
+    std::memcpy(nonce, fixed_nonce->data(), kNonceBytes);
+  } else {
+    randombytes_buf(nonce, kNonceBytes);
+  }
+  // The backend writes mac || ciphertext (crypto_box_easy_afternm); put it after the nonce.
+  if (!backend.seal_afternm(out.subspan(kNonceBytes), plaintext,
+                            std::span<const std::uint8_t, kNonceBytes>(nonce, kNonceBytes), key.bytes())) {
+    sodium_memzero(out.data(), out.size());
+    throw Error(ErrorCode::kInvalidArgument,
+                "box_seal: " + std::string(backend.name()) + " crypto_box_easy_afternm failed");
+  }
+}
+
 void box_seal_append(const CryptoBackend& backend, const SharedKey& key, std::span<const std::uint8_t> plaintext,
                      std::vector<std::uint8_t>& out, const std::array<std::uint8_t, kNonceBytes>* fixed_nonce) {
-  ensure_sodium();
   if (overlaps(plaintext.data(), plaintext.size(), out.data(), out.capacity())) {
     // Growing `out` could move the plaintext under our feet.
     throw Error(ErrorCode::kInvalidArgument, "box_seal_append: plaintext must not alias the output buffer");
@@ -220,19 +243,11 @@ void box_seal_append(const CryptoBackend& backend, const SharedKey& key, std::sp
   }
   const std::size_t start = out.size();
   out.resize(start + kPayloadOverhead + plaintext.size());
-  std::uint8_t* nonce = out.data() + start;
-  if (fixed_nonce != nullptr) {
-    std::memcpy(nonce, fixed_nonce->data(), kNonceBytes);
-  } else {
-    randombytes_buf(nonce, kNonceBytes);
-  }
-  // The backend writes mac || ciphertext (crypto_box_easy_afternm); put it after the nonce.
-  if (!backend.seal_afternm(std::span<std::uint8_t>(nonce + kNonceBytes, kMacBytes + plaintext.size()), plaintext,
-                            std::span<const std::uint8_t, kNonceBytes>(nonce, kNonceBytes), key.bytes())) {
-    sodium_memzero(out.data() + start, out.size() - start);
+  try {
+    box_seal_into(backend, key, plaintext, std::span<std::uint8_t>(out).subspan(start), fixed_nonce);
+  } catch (...) {
     out.resize(start);
-    throw Error(ErrorCode::kInvalidArgument,
-                "box_seal_append: " + std::string(backend.name()) + " crypto_box_easy_afternm failed");
+    throw;
   }
 }
 

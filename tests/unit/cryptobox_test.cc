@@ -462,6 +462,38 @@ TEST(Cryptobox, EncodeIntoReplacesOutAndWipesScratch) {
   EXPECT_EQ(codec.decode(Role::kResponder, kWorkedExampleUri, p).args, hello_args());
 }
 
+// Every path that does not seal leaves `out` empty, even though the sealing
+// path overwrites a warm buffer in place instead of clearing it first.
+TEST(Cryptobox, EncodeIntoEmptiesOutOnEveryPathThatDoesNotSeal) {
+  KeyRing ring = ring_with(kPrefix, full_key());
+  PayloadCodec codec(ring);
+  std::string scratch;
+  auto warm = [&] {
+    Bytes out;
+    EXPECT_TRUE(codec.encode_into(Role::kOriginator, kWorkedExampleUri, hello_args(), empty_kwargs(), out, scratch));
+    EXPECT_FALSE(out.empty());
+    return out;
+  };
+  Bytes out = warm();
+  EXPECT_FALSE(codec.encode_into(Role::kOriginator, "org.nokey", hello_args(), empty_kwargs(), out, scratch));
+  EXPECT_TRUE(out.empty());
+  out = warm();
+  EXPECT_THROW(codec.encode_into(Role::kOriginator, kWorkedExampleUri, Value("x"), Value(), out, scratch), Error);
+  EXPECT_TRUE(out.empty());
+  out = warm();
+  EXPECT_THROW(codec.encode_into(Role::kOriginator, kWorkedExampleUri, Value(Array{Value("\xff")}), Value(), out,
+                                 scratch),
+               Error);
+  EXPECT_TRUE(out.empty());
+  KeyRing one_sided = ring_with(kPrefix, responder_key());
+  PayloadCodec responder_only(one_sided);
+  out = warm();
+  EXPECT_THROW(
+      responder_only.encode_into(Role::kOriginator, kWorkedExampleUri, hello_args(), empty_kwargs(), out, scratch),
+      Error);
+  EXPECT_TRUE(out.empty());
+}
+
 TEST(Cryptobox, EncodeIntoDoesNotAllocateWhenWarm) {
   if (!WAMPBOX_COUNT_ALLOCATIONS) GTEST_SKIP() << "allocation counting is off under AddressSanitizer";
   KeyRing ring = ring_with(kPrefix, full_key());

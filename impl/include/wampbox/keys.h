@@ -106,4 +106,11 @@ void box_seal_append(const CryptoBackend& backend, const SharedKey& key, std::sp
 void box_open_into(const CryptoBackend& backend, const SharedKey& key, std::span<const std::uint8_t> payload,
                    std::vector<std::uint8_t>& out);
 
+/// As box_seal_append, but into `out`, which must be exactly
+/// kPayloadOverhead + plaintext.size() bytes and must not overlap `plaintext`
+/// (Error(kInvalidArgument) otherwise). Lets a caller reuse a buffer without
+/// growing or zero-filling it per message. On failure `out` is wiped.
+void box_seal_into(const CryptoBackend& backend, const SharedKey& key, std::span<const std::uint8_t> plaintext,
+                   std::span<std::uint8_t> out, const std::array<std::uint8_t, kNonceBytes>* fixed_nonce = nullptr);
+
 }  // namespace wampbox
