@@ -31,7 +31,7 @@ while [[ $# -gt 0 ]]; do
     --stages) SELECTED="$2"; shift ;;
     --stages=*) SELECTED="${1#--stages=}" ;;
     --list) printf '%s\n' "${STAGES[@]}"; exit 0 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "run: unknown option $1" >&2; exit 2 ;;
   esac
   shift
