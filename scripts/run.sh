@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The project's main job: build, self-check the wampbox CLI, and cross-check
-# it against the real Autobahn|Python, writing reports to --out.
+# The project's main job: build, self-check the wampbox CLI, cross-check it
+# against the real Autobahn|Python, run the conformance runner against every
+# bundled implementation, and run the benchmarks and the backend comparison,
+# writing every report to --out.
 #
 #   scripts/run.sh [--out DIR] [--stages LIST] [--list]
 #
@@ -13,6 +15,14 @@
 #   selfcheck   wampbox keygen, a seal/open round trip, the worked example
 #   crosscheck  pytest -k crosscheck: every message type x serializer x payload
 #               vs Autobahn; writes OUT/crosscheck.{json,md}
+#   conformance scripts/conformance.sh: the corpus against wampbox, Autobahn,
+#               PyNaCl, tweetnacl-js, libsodium-js; OUT/conformance/ (JSON,
+#               JUnit, HTML per adapter, matrix.html, summary.txt); fails if
+#               wampbox itself fails a vector (--strict)
+#   bench       scripts/bench.sh: the benchmark suite, Autobahn side by side,
+#               targets, instruction counts, plots; OUT/bench/
+#   backends    scripts/backends.sh: every crypto_box backend against the
+#               corpus, then benchmarked with reference AEADs; OUT/backends/
 #
 # Env: PYTHON (default /usr/bin/python3), WAMPBOX_BUILD_DIR (default build).
 set -euo pipefail
@@ -20,7 +30,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-STAGES=(setup selfcheck crosscheck)
+STAGES=(setup selfcheck crosscheck conformance bench backends)
 
 OUT="out"
 SELECTED=""
@@ -147,6 +157,18 @@ EOF
     say "report: ${OUT#"$ROOT"/}/crosscheck.md, crosscheck.json; log: crosscheck.log"
   fi
   return $rc
+}
+
+stage_conformance() {
+  bash scripts/conformance.sh --out "$OUT/conformance" --build-dir "$WAMPBOX_BUILD_DIR" --strict
+}
+
+stage_bench() {
+  bash scripts/bench.sh --out "$OUT/bench"
+}
+
+stage_backends() {
+  bash scripts/backends.sh --out "$OUT/backends"
 }
 
 # -- driver -------------------------------------------------------------------
