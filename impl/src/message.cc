@@ -277,35 +277,13 @@ class MsgPackFrameWriter {
   }
   void str(std::string_view s, const char* what) {
     check_utf8(s, what);
-    const std::size_t n = s.size();
-    if (n < 32) {
-      out_.push_back(static_cast<std::uint8_t>(0xa0 | n));
-    } else if (n <= 0xff) {
-      out_.push_back(0xd9);
-      put_be(out_, n, 1);
-    } else if (n <= 0xffff) {
-      out_.push_back(0xda);
-      put_be(out_, n, 2);
-    } else if (n <= 0xffffffffULL) {
-      out_.push_back(0xdb);
-      put_be(out_, n, 4);
-    } else {
-      throw Error(ErrorCode::kUnencodable, "string too long for MessagePack");
-    }
+    length_head(s.size(), kStrHeads, "string too long for MessagePack");
     out_.insert(out_.end(), s.begin(), s.end());
   }
   void options(const Object& o, bool skip_enc) {
     std::size_t n = 0;
     for (const auto& kv : o) n += (skip_enc && is_enc_key(kv.first)) ? 0 : 1;
-    if (n < 16) {
-      out_.push_back(static_cast<std::uint8_t>(0x80 | n));
-    } else if (n <= 0xffff) {
-      out_.push_back(0xde);
-      put_be(out_, n, 2);
-    } else {
-      out_.push_back(0xdf);
-      put_be(out_, n, 4);
-    }
+    length_head(n, kMapHeads, "too many Options/Details entries for MessagePack");
     for (const auto& [k, v] : o) {
       if (skip_enc && is_enc_key(k)) continue;
       str(k, "Options key");
@@ -314,23 +292,40 @@ class MsgPackFrameWriter {
   }
   void value(const Value& v) { msgpack_write_append(v, out_); }
   void binary(std::span<const std::uint8_t> b) {
-    const std::size_t n = b.size();
-    if (n <= 0xff) {
-      out_.push_back(0xc4);
-      put_be(out_, n, 1);
-    } else if (n <= 0xffff) {
-      out_.push_back(0xc5);
-      put_be(out_, n, 2);
-    } else if (n <= 0xffffffffULL) {
-      out_.push_back(0xc6);
-      put_be(out_, n, 4);
-    } else {
-      throw Error(ErrorCode::kUnencodable, "payload too long for MessagePack");
-    }
+    length_head(b.size(), kBinHeads, "payload too long for MessagePack");
     out_.insert(out_.end(), b.begin(), b.end());
   }
 
  private:
+  // The markers of one family of length heads; 0 where the family has no such
+  // form (bin has no fix form, map no 8-bit form).
+  struct LengthHeads {
+    std::uint8_t fix;          // fix | n for n < fix_limit
+    std::size_t fix_limit;
+    std::uint8_t m8, m16, m32;
+  };
+  static constexpr LengthHeads kStrHeads{0xa0, 32, 0xd9, 0xda, 0xdb};
+  static constexpr LengthHeads kBinHeads{0, 0, 0xc4, 0xc5, 0xc6};
+  static constexpr LengthHeads kMapHeads{0x80, 16, 0, 0xde, 0xdf};
+
+  // The smallest head of the family for length n, as msgpack-python picks it.
+  void length_head(std::size_t n, const LengthHeads& h, const char* too_long) {
+    if (n < h.fix_limit) {
+      out_.push_back(static_cast<std::uint8_t>(h.fix | n));
+    } else if (h.m8 != 0 && n <= 0xff) {
+      out_.push_back(h.m8);
+      put_be(out_, n, 1);
+    } else if (n <= 0xffff) {
+      out_.push_back(h.m16);
+      put_be(out_, n, 2);
+    } else if (n <= 0xffffffffULL) {
+      out_.push_back(h.m32);
+      put_be(out_, n, 4);
+    } else {
+      throw Error(ErrorCode::kUnencodable, too_long);
+    }
+  }
+
   Bytes& out_;
 };
 
