@@ -90,10 +90,12 @@ if [[ $BUILD -eq 1 ]]; then
     say "$BUILD_DIR was configured with another generator: reconfiguring from scratch"
     rm -rf "$BUILD_DIR/CMakeCache.txt" "$BUILD_DIR/CMakeFiles"
   fi
-  if [[ ! -f "$BUILD_DIR/build.ninja" ]]; then
-    say "configuring $BUILD_DIR (Ninja, RelWithDebInfo)"
-    cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  fi
+  # Configured every time with every part on, so that a tree left with some
+  # part switched off (an old cache) cannot silently skip tests; re-running
+  # CMake on a configured tree takes seconds.
+  say "configuring $BUILD_DIR (Ninja, RelWithDebInfo, tests, CLI, conformance, benchmarks)"
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWAMPBOX_BUILD_TESTS=ON \
+    -DWAMPBOX_BUILD_CLI=ON -DWAMPBOX_BUILD_CONFORMANCE=ON -DWAMPBOX_BUILD_BENCHMARKS=ON >/dev/null
   say "building $BUILD_DIR (-j$JOBS)"
   start=$SECONDS
   # Ninja re-runs CMake by itself when a CMakeLists.txt changed.
