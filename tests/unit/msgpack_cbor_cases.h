@@ -231,6 +231,18 @@ struct Codec {
   std::function<Value(std::span<const std::uint8_t>)> parse;
 };
 
+/// The code of the Error that c.parse(b) throws; a test failure (and
+/// kInvalidArgument) if it does not throw.
+inline ErrorCode parse_error_code(const Codec& c, const Bytes& b) {
+  try {
+    c.parse(b);
+  } catch (const Error& e) {
+    return e.code();
+  }
+  ADD_FAILURE() << c.format << " parse(" << hex(b) << ") did not throw";
+  return ErrorCode::kInvalidArgument;
+}
+
 inline const std::vector<Case>& all_cases() {
   static const std::vector<Case> cases = load_cases();
   return cases;
