@@ -62,7 +62,7 @@ say() { echo "conformance: $*"; }
 CPP_BIN="${WAMPBOX_CONFORM_CPP_ADAPTER:-$BUILD_ABS/conformance/adapters/cpp/wampbox_conform_adapter}"
 needs_js=0
 for a in "${ADAPTERS[@]}"; do [[ "$a" == *-js ]] && needs_js=1; done
-if [[ $needs_js -eq 1 && ! -d conformance/adapters/js/node_modules/tweetnacl ]]; then
+if [[ $needs_js -eq 1 && ( ! -d conformance/adapters/js/node_modules/tweetnacl || ! -d conformance/adapters/js/node_modules/cbor2 ) ]]; then
   say "installing the JavaScript adapters' pinned packages (npm ci in conformance/adapters/js)"
   npm ci --prefix conformance/adapters/js --no-audit --no-fund --loglevel=error || say "npm ci failed"
 fi

@@ -76,9 +76,12 @@ fi
 
 # -- JavaScript dependencies (pinned by lock files) ---------------------------
 # scripts/js: the corpus generator's independent confirmer (tweetnacl);
-# conformance/adapters/js: the JavaScript adapters of the conformance runner.
+# conformance/adapters/js: the JavaScript adapters of the conformance runner
+# and the generator's independent oracle. Re-run when the lock file is newer
+# than the installed tree (npm writes node_modules/.package-lock.json).
 for dir in scripts/js conformance/adapters/js; do
-  [[ -f "$dir/package-lock.json" && ! -d "$dir/node_modules" ]] || continue
+  [[ -f "$dir/package-lock.json" ]] || continue
+  [[ -f "$dir/node_modules/.package-lock.json" && ! "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]] && continue
   say "npm ci --prefix $dir"
   npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
 done

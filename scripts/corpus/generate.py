@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """Generates the wampbox conformance corpus (fixtures/) from the real
-Autobahn|Python and libsodium (PyNaCl), confirmed by tweetnacl-js.
+Autobahn|Python and libsodium (PyNaCl), confirmed by tweetnacl-js and, for
+every valid vector of every layer, by the independent JavaScript oracle
+(conformance/adapters/js run through the conformance runner; oracle.py).
 
     /usr/bin/python3 scripts/corpus/generate.py                 # rewrite fixtures/
     /usr/bin/python3 scripts/corpus/generate.py --out /tmp/x    # write elsewhere (tests use this)
@@ -21,6 +23,7 @@ import json
 import os
 import re
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -87,6 +90,47 @@ def flags_table(files):
     return "\n".join(out).rstrip("\n")
 
 
+LAYER_OF = {"crypto_box_test.json": "crypto_box", "keyring_test.json": "keyring", "payload_test.json": "envelope",
+            "message_json_test.json": "message", "message_msgpack_test.json": "message",
+            "message_cbor_test.json": "message"}
+
+# Who confirms each layer's valid vectors. The generator computes with the
+# first, asserts the independent ones listed under "generator asserts" (it
+# stops on any disagreement), and the test command runs the rest.
+CONFIRMERS = {
+    "crypto_box": ("libsodium 1.0.18 (PyNaCl)",
+                   "tweetnacl-js (scripts/js/confirm.js); JavaScript oracle (conformance/adapters/js)"),
+    "keyring": ("Autobahn\\|Python (cryptobox.Key, KeyRing) + libsodium",
+                "JavaScript oracle (conformance/adapters/js, tweetnacl-js)"),
+    "envelope": ("Autobahn\\|Python (KeyRing.encode/decode) + libsodium",
+                 "tweetnacl-js opens every payload (scripts/js/confirm.js); JavaScript oracle "
+                 "(conformance/adapters/js, tweetnacl-js)"),
+    "message": ("Autobahn\\|Python (message classes, serializers: json, msgpack 1.0.3, cbor2 5.4.6) + libsodium",
+                "JavaScript oracle (conformance/adapters/js: own Autobahn validation and Python JSON, "
+                "@msgpack/msgpack, cbor2-js, tweetnacl-js)"),
+}
+TEST_COMMAND_CONFIRMERS = ("wampbox C++ (conformance_test; tests/py/test_runner_adapters.py cpp); JavaScript oracle "
+                           "over the whole corpus (tests/py/test_oracle.py)")
+
+
+def valid_by_layer(files):
+    out = {}
+    for fname, data in files:
+        n = sum(1 for g in data["testGroups"] for t in g["tests"] if t["result"] == "valid")
+        out[LAYER_OF[fname]] = out.get(LAYER_OF[fname], 0) + n
+    return out
+
+
+def confirmations_table(valid):
+    lines = ["| layer | valid vectors | computed by | generator asserts (stops on any disagreement) | "
+             "test command also runs |", "|---|---:|---|---|---|"]
+    for layer in ("crypto_box", "keyring", "envelope", "message"):
+        made, asserted = CONFIRMERS[layer]
+        lines.append("| %s | %d | %s | %s | %s |" % (layer, valid.get(layer, 0), made, asserted,
+                                                     TEST_COMMAND_CONFIRMERS))
+    return "\n".join(lines)
+
+
 def replace_block(text, name, body, path):
     begin, end = BLOCK % name, BLOCK_END % name
     pat = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
@@ -132,7 +176,6 @@ def main(argv=None):
     tweet_version2, n_confirmed = js.run()
     assert tweet_version2 == tweet_version
 
-    os.makedirs(os.path.join(args.out, "schemas"), exist_ok=True)
     written = {}
     datas = []
     for tf in tfiles:
@@ -150,6 +193,7 @@ def main(argv=None):
         if doc == "README.md":
             text = replace_block(text, "COUNTS", table, path)
             text = replace_block(text, "FLAGS", flags_table(datas), path)
+            text = replace_block(text, "CONFIRMATIONS", confirmations_table(valid_by_layer(datas)), path)
         written[doc] = text
 
     manifest = {
@@ -165,17 +209,28 @@ def main(argv=None):
         manifest["files"][name] = {"sha256": hashlib.sha256(b).hexdigest(), "bytes": len(b)}
     written["MANIFEST.json"] = dump_json(manifest)
 
-    for name, text in written.items():
-        path = os.path.join(args.out, name)
-        with open(path, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
+    def write_all(root):
+        os.makedirs(os.path.join(root, "schemas"), exist_ok=True)
+        for name, text in written.items():
+            with open(os.path.join(root, name), "w", encoding="utf-8", newline="\n") as f:
+                f.write(text)
+
+    # The independent oracle must pass every valid vector before fixtures/ is touched.
+    import oracle
+    with tempfile.TemporaryDirectory(prefix="wampbox-corpus-") as staged:
+        write_all(staged)
+        confirmed = oracle.confirm(staged)
+    if confirmed != {k: v for k, v in valid_by_layer(datas).items() if v}:
+        raise SystemExit("corpus: the oracle confirmed %s, the corpus has %s valid vectors" % (
+            confirmed, valid_by_layer(datas)))
+    write_all(args.out)
     if args.assign_ids and reg.new_keys:
         reg.save()
     if not args.quiet:
         print("corpus %s: %d tests (%d valid, %d invalid, %d acceptable) in %d files -> %s; %d tweetnacl "
-              "confirmations; %d new tcIds; %.1fs" % (CORPUS_VERSION, tot["n"], tot["valid"], tot["invalid"],
-                                                      tot["acceptable"], len(datas), args.out, n_confirmed,
-                                                      len(reg.new_keys), time.time() - t0))
+              "confirmations; %d valid vectors confirmed by the JavaScript oracle; %d new tcIds; %.1fs" % (
+                  CORPUS_VERSION, tot["n"], tot["valid"], tot["invalid"], tot["acceptable"], len(datas), args.out,
+                  n_confirmed, sum(confirmed.values()), len(reg.new_keys), time.time() - t0))
     return 0
 
 

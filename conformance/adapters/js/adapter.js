@@ -8,8 +8,10 @@
 // Layers: crypto_box (the library's box primitives), keyring and envelope
 // (a JavaScript WAMP-cryptobox envelope on top of that primitive: keys,
 // longest-character-prefix keyring, Python-compatible JSON plaintext in
-// pyjson.js). The message layer (WAMP frames) is not implemented here and is
-// declared unsupported, so its cases are counted as UNSUPPORTED.
+// pyjson.js), and the message layer (wamp.js: Autobahn's parse checks and
+// marshal order; wire.js: JSON, MessagePack and CBOR as Autobahn writes and
+// reads them). It shares no code with Autobahn or wampbox: with tweetnacl it
+// is the corpus generator's independent oracle (scripts/corpus/oracle.py).
 //
 // Behaviour where the corpus leaves a choice (profile): strict base64, no
 // plaintext fallback (a key without the needed role is an error), low-order
@@ -17,6 +19,8 @@
 
 const readline = require('readline');
 const pyjson = require('./pyjson');
+const wamp = require('./wamp');
+const wire = require('./wire');
 
 const PROTOCOL = 'wampbox-conform/1';
 
@@ -134,7 +138,15 @@ function makeHandlers(C) {
 
   const eq = (a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
 
+  // Keys are built once per distinct entry: tweetnacl's X25519 is slow, and
+  // every case carries its keyring.
+  const keyCache = new Map();
   function buildKey(entry) {
+    const id = JSON.stringify(entry);
+    if (!keyCache.has(id)) keyCache.set(id, buildKeyUncached(entry));
+    return keyCache.get(id);
+  }
+  function buildKeyUncached(entry) {
     const known = new Set(['prefix', 'private', 'originator_priv', 'originator_pub', 'responder_priv', 'responder_pub']);
     for (const k of Object.keys(entry)) if (!known.has(k)) throw new Fail('invalid_key', `unknown key part ${k}`);
     let oPriv = null; let oPub = null; let rPriv = null; let rPub = null;
@@ -200,32 +212,35 @@ function makeHandlers(C) {
     return { prefix, sharedKey: k ? hex(k) : null };
   };
 
-  // envelope
-  H.payload_encode = (i) => {
-    const { key } = lookup(buildRing(i.keyring), i.uri);
-    if (!key) return { plaintext: null, payload: null }; // no key covers the URI: plaintext
-    const k = key[role(i.role)];
-    if (!k) throw new Fail('missing_role', `the key for ${i.uri} has no ${i.role} box`);
-    const nonce = unhex(i.nonce);
+  // envelope: KeyRing.encode/decode
+  // Returns null when no key covers uri (the message is sent in the clear).
+  function encodePayload(ring, r, uri, args, kwargs, nonce) {
+    const { key } = lookup(ring, uri);
+    if (!key) return null;
+    const k = key[role(r)];
+    if (!k) throw new Fail('missing_role', `the key for ${uri} has no ${r} box`);
     lengths({ nonce });
-    const plaintext = Buffer.from('{"uri":' + pyjson.escapeString(i.uri) + ',"args":' + pyjson.write(i.args) +
-      ',"kwargs":' + pyjson.write(i.kwargs) + '}', 'utf8');
+    const plaintext = Buffer.from('{"uri":' + pyjson.escapeString(uri) + ',"args":' + pyjson.write(args) +
+      ',"kwargs":' + pyjson.write(kwargs) + '}', 'utf8');
     const ct = C.sealAfternm(Uint8Array.from(plaintext), nonce, k);
     return { plaintext: hex(plaintext), payload: hex(nonce) + hex(ct) };
-  };
+  }
+  H.payload_encode = (i) => encodePayload(buildRing(i.keyring), i.role, i.uri, i.args, i.kwargs, unhex(i.nonce)) ||
+    { plaintext: null, payload: null };
 
   const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-  H.payload_decode = (i) => {
-    if (i.encAlgo !== 'cryptobox') throw new Fail('unsupported_enc_algo', `enc_algo ${i.encAlgo}`);
-    const { prefix, key } = lookup(buildRing(i.keyring), i.uri);
-    if (prefix === null) throw new Fail('no_key', `no key for ${i.uri}`);
-    const k = key[role(i.role)];
-    if (!k) throw new Fail('missing_role', `the key for ${i.uri} has no ${i.role} box`);
-    const p = unhex(i.payload);
+  // The order of the checks is Autobahn's (PROTOCOL.md 4.3): algorithm, key,
+  // role, MAC, then serializer, plaintext shape, URI.
+  function decodePayload(ring, r, uri, encAlgo, encSerializer, p) {
+    if (encAlgo !== 'cryptobox') throw new Fail('unsupported_enc_algo', `enc_algo ${encAlgo}`);
+    const { prefix, key } = lookup(ring, uri);
+    if (prefix === null) throw new Fail('no_key', `no key for ${uri}`);
+    const k = key[role(r)];
+    if (!k) throw new Fail('missing_role', `the key for ${uri} has no ${r} box`);
     if (p.length < 40) throw new Fail('decrypt_failed', 'payload shorter than nonce and tag');
     const m = C.openAfternm(p.subarray(24), p.subarray(0, 24), k);
     if (m === null) throw new Fail('decrypt_failed', 'tag does not verify');
-    if (i.encSerializer !== 'json') throw new Fail('unsupported_enc_serializer', `enc_serializer ${i.encSerializer}`);
+    if (encSerializer !== 'json') throw new Fail('unsupported_enc_serializer', `enc_serializer ${encSerializer}`);
     let obj;
     try {
       obj = pyjson.parse(utf8.decode(m));
@@ -234,15 +249,20 @@ function makeHandlers(C) {
     }
     if (!('dict' in obj)) throw new Fail('malformed_plaintext', 'plaintext is not an object');
     const get = (name) => { const e = obj.dict.find(([kk]) => kk === name); return e ? e[1] : { null: null }; };
-    const uri = get('uri');
+    const puri = get('uri');
     const args = get('args');
     const kwargs = get('kwargs');
-    if (!('str' in uri)) throw new Fail('malformed_plaintext', 'uri is not a string');
+    if (!('str' in puri)) throw new Fail('malformed_plaintext', 'uri is not a string');
     if (!('list' in args) && !('null' in args)) throw new Fail('malformed_plaintext', 'args is not a list or null');
     if (!('dict' in kwargs) && !('null' in kwargs)) throw new Fail('malformed_plaintext', 'kwargs is not an object or null');
-    if (uri.str !== i.uri) throw new Fail('uri_mismatch', `payload for ${uri.str}, envelope ${i.uri}`);
+    if (puri.str !== uri) throw new Fail('uri_mismatch', `payload for ${puri.str}, envelope ${uri}`);
     return { args, kwargs };
-  };
+  }
+  H.payload_decode = (i) => decodePayload(buildRing(i.keyring), i.role, i.uri, i.encAlgo, i.encSerializer,
+    unhex(i.payload));
+
+  // message layer (wamp.js, wire.js)
+  Object.assign(H, wamp.makeMessageHandlers({ buildRing, encodePayload, decodePayload, Fail }));
   return H;
 }
 
@@ -253,15 +273,18 @@ async function main() {
   if (CRYPTO === 'tweetnacl') C = tweetnaclBackend();
   else if (CRYPTO === 'libsodium') C = await libsodiumBackend();
   else { process.stderr.write(`unknown --crypto ${CRYPTO}\n`); process.exit(2); }
+  await wire.cborInit();
   const H = makeHandlers(C);
   const hello = {
     type: 'hello', protocol: PROTOCOL,
     implementation: { name: C.name, version: C.version, language: 'JavaScript', description: C.description },
     profile: { low_order_keys: C.lowOrder, plaintext_fallback: 'reject', base64: 'strict' },
     supports: {
-      layers: ['crypto_box', 'keyring', 'envelope'],
+      layers: ['crypto_box', 'keyring', 'envelope', 'message'],
       operations: Object.keys(H).sort(),
-      serializers: [], message_types: [], unsupported_flags: [],
+      serializers: ['json', 'msgpack', 'cbor'],
+      message_types: Object.keys(wamp.TYPES),
+      unsupported_flags: [],
     },
   };
   const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');

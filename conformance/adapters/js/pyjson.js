@@ -88,7 +88,9 @@ function write(tv) {
 
 // -- reading: json.loads (Python) + Autobahn's "\u0000"+base64 -> bytes --------
 
-class JsonError extends Error {}
+class JsonError extends Error {
+  constructor(message, code) { super(message); this.code = code || 'parse_error'; }
+}
 
 // Strict padded standard base64 (RFC 4648 section 4) or null.
 function strictBase64(s) {
@@ -184,7 +186,7 @@ function parse(text, options) {
         const b64 = s.slice(1);
         let b = strictBase64(b64);
         if (b === null && opts.laxBase64) b = Buffer.from(b64, 'base64');
-        if (b === null) throw new JsonError('invalid base64 in a binary string');
+        if (b === null) throw new JsonError('invalid base64 in a binary string', 'invalid_base64');
         return { bytes: b.toString('hex') };
       }
       return { str: s };

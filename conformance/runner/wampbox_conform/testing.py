@@ -33,8 +33,8 @@ def cpp_adapter():
 
 
 def js_ready():
-    return os.path.isdir(os.path.join(CONFORMANCE, "adapters", "js", "node_modules", "tweetnacl")) and \
-        os.path.isdir(os.path.join(CONFORMANCE, "adapters", "js", "node_modules", "libsodium-wrappers"))
+    mods = os.path.join(CONFORMANCE, "adapters", "js", "node_modules")
+    return all(os.path.isdir(os.path.join(mods, m)) for m in ("tweetnacl", "libsodium-wrappers", "@msgpack/msgpack", "cbor2"))
 
 
 def run_cli(args, timeout=600, env=None):
