@@ -61,3 +61,95 @@ def test_independence():
             text = f.read()
         for other in ("child_process", "autobahn_adapter", "wampbox_conform_adapter", "python3"):
             assert other not in text, (name, other)
+
+
+# -- differential: the oracle's frame checks against Autobahn's own parser --------------
+
+URIS = ["com.x", "com.x\n", "com.x\n\n", "com.x\r", "com.\u00a0x", "com.\x1cx", "com.\x85x", "com.\ufeffx",
+        "com.\u200bx", "com.\u3000x", "com.\u2028x", "Com.X", "com..x", ".com", "com.", "a#b", "", "x", "\nx"]
+OPTIONS = [
+    {"acknowledge": 1}, {"acknowledge": True}, {"exclude": [1, True]}, {"exclude": [1.0]}, {"exclude": []},
+    {"retain": None}, {"forward_for": [{"session": 1, "authid": None, "authrole": "r"}]},
+    {"forward_for": [{"session": 1, "authrole": "r"}]}, {"forward_for": [{"session": True, "authid": "a", "authrole": "r"}]},
+    {"forward_for": []}, {"forward_for": {}}, {"forward_for": [{"session": 1, "authid": "a", "authrole": "r", "x": 1}]},
+    {"transaction_hash": 5}, {"x_custom": 1}, {"enc_algo": None}, {"enc_algo": ""}, {"enc_algo": 0},
+    {"enc_algo": "x_ab"}, {"enc_algo": "x_a"}, {"enc_algo": "x_ab\n"}, {"enc_algo": "cryptobox", "enc_key": 0},
+    {"enc_algo": "cryptobox", "enc_key": ""}, {"enc_serializer": "json"}, {"enc_algo": None, "enc_serializer": None},
+    {"enc_algo": "cryptobox", "enc_serializer": ""}, {"enc_algo": "cryptobox", "enc_serializer": "X_ab"},
+    {"timeout": -1}, {"timeout": 0}, {"timeout": 1.5}, {"receive_progress": 1}, {"caller": "x"}, {"topic": 5},
+    {"topic": ""}, {"retained": 0}, {"x_acknowledged_delivery": True}, {"publisher": 2 ** 70}, {"progress": None},
+    {"callee_authid": 1}, {"procedure": 1},
+]
+BASES = [[16, 1, None, "com.x"], [36, 1, 2, None], [48, 1, None, "com.x"], [68, 1, 2, None], [70, 1, None],
+         [50, 1, None], [8, 48, 1, None, "com.x"]]
+TAILS = [[], [b"\x00\x01"], ["text"], [[1]], [None, {}], [None], ["x", {}], [b"x", {}], [[], "x"], [{}], [[], {}],
+         [[], {}, 1]]
+
+
+def edge_frames():
+    for u in URIS:
+        yield [16, 1, {}, u]
+        yield [8, 48, 1, {}, u, [1]]
+    for base in BASES:
+        slot = base.index(None)
+        for o in OPTIONS + [{}]:
+            for tail in TAILS if o == {} else TAILS[:4]:
+                yield base[:slot] + [o] + base[slot + 1:] + tail
+    for v in (0, 2 ** 53, 2 ** 53 + 1, -1, True, 1.0):
+        yield [16, v, {}, "com.x"]
+    for rt in (16, 32, 34, 36, 48, 64, 66, 68, 70, 8, True):
+        yield [8, rt, 1, {}, "com.x"]
+    for mt in (1, 17, 16.0, True):
+        yield [mt, 1, {}, "com.x"]
+    yield []
+    yield {"a": 1}
+
+
+def test_frame_checks_agree_with_autobahn():
+    """Edge frames (URIs with Python-only whitespace and a trailing newline, every
+    Options/Details type check, enc_* truthiness, ids, element shapes) in all
+    three serializations: the oracle accepts exactly those Autobahn's
+    Serializer.unserialize accepts."""
+    import json
+    import subprocess
+
+    import cbor2
+    import msgpack
+    import txaio
+    txaio.use_asyncio()
+    from autobahn.wamp import serializer as S
+
+    sers = {"json": (S.JsonSerializer(), lambda o: S._dumps(o).encode("utf-8")),
+            "msgpack": (S.MsgPackSerializer(), lambda o: msgpack.packb(o, use_bin_type=True)),
+            "cbor": (S.CBORSerializer(), cbor2.dumps)}
+    cases = []
+    for name, (ser, dump) in sers.items():
+        for fr in edge_frames():
+            try:
+                data = dump(fr)
+            except OverflowError:  # msgpack has no integers beyond 64 bits
+                continue
+            try:
+                ser.unserialize(data)
+                accepted = True
+            except Exception:  # ProtocolError, or an AssertionError from a message constructor
+                accepted = False
+            cases.append((name, fr, data, accepted))
+    lines = [json.dumps({"type": "hello", "protocol": "wampbox-conform/1"})]
+    lines += [json.dumps({"type": "case", "id": i, "op": "frame_decode", "input": {"serializer": s, "frame": d.hex()}})
+              for i, (s, _, d, _) in enumerate(cases)]
+    lines.append(json.dumps({"type": "bye"}))
+    adapter = os.path.join(T.CONFORMANCE, "adapters", "js", "adapter.js")
+    p = subprocess.run(["node", adapter, "--crypto", "tweetnacl"], input=("\n".join(lines) + "\n").encode(),
+                       capture_output=True, timeout=120, check=True)
+    answers = {}
+    for line in p.stdout.decode("utf-8").split("\n"):  # not splitlines(): U+2028 etc. are raw in answers
+        if line.strip():
+            a = json.loads(line)
+            if "id" in a:
+                answers[a["id"]] = a
+    differ = [(s, repr(fr)[:90], acc, answers[i].get("error")) for i, (s, fr, _, acc) in enumerate(cases)
+              if (answers[i]["status"] == "ok") != acc]
+    accepted = sum(1 for c in cases if c[3])
+    assert len(cases) > 1000 and 0 < accepted < len(cases)
+    assert not differ, differ[:20]
