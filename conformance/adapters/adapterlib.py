@@ -6,11 +6,22 @@ cannot run. Anything else it raises is reported as error code "internal" with
 the exception text (the runner judges that like any other error).
 
 Nothing here judges anything: the adapter only answers, the runner compares.
+The typed value codec and the structured message form are
+scripts/wampbox_py's (typed.py, messages.py), shared with the corpus
+generator; a typed.Unencodable raised by a handler is answered as error code
+"unencodable".
 """
 
 import json
+import os
 import sys
 import traceback
+
+# scripts/, for the shared wampbox_py package.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                                "scripts"))
+
+from wampbox_py.typed import Unencodable  # noqa: E402
 
 PROTOCOL = "wampbox-conform/1"
 
@@ -60,6 +71,8 @@ def serve(hello, handlers, stdin=None, stdout=None):
                 send({"id": rid, "status": "ok", "output": out})
             except Fail as e:
                 send({"id": rid, "status": "error", "error": e.code, "message": e.message[:500]})
+            except Unencodable as e:
+                send({"id": rid, "status": "error", "error": "unencodable", "message": str(e)[:500]})
             except Unsupported as e:
                 send({"id": rid, "status": "unsupported", "reason": str(e)})
             except Exception as e:  # noqa: BLE001  an implementation bug is still an answer
@@ -70,109 +83,5 @@ def serve(hello, handlers, stdin=None, stdout=None):
             sys.stderr.write(f"adapter: ignoring message of type {t!r}\n")
 
 
-# -- the corpus's typed value encoding (PROTOCOL.md, "Values") -----------------
-
-def tv(v):
-    """Python value (as Autobahn's serializers produce it) -> typed JSON value."""
-    import struct
-    if v is None:
-        return {"null": None}
-    if isinstance(v, bool):
-        return {"bool": v}
-    if isinstance(v, int):
-        return {"int": str(v)}
-    if isinstance(v, float):
-        return {"float": struct.pack(">d", v).hex()}
-    if isinstance(v, str):
-        return {"str": v}
-    if isinstance(v, (bytes, bytearray)):
-        return {"bytes": bytes(v).hex()}
-    if isinstance(v, (list, tuple)):
-        return {"list": [tv(x) for x in v]}
-    if isinstance(v, dict):
-        if not all(isinstance(k, str) for k in v):
-            raise Fail("unencodable", "a dict key is not a string")
-        return {"dict": [[k, tv(x)] for k, x in v.items()]}
-    raise Fail("unencodable", f"no typed form for a {type(v).__name__}")
-
-
-def untv(t):
-    """Typed JSON value -> Python value."""
-    import struct
-    (kind, x), = t.items()
-    if kind == "null":
-        return None
-    if kind == "bool":
-        return bool(x)
-    if kind == "int":
-        return int(x)
-    if kind == "float":
-        return struct.unpack(">d", bytes.fromhex(x))[0]
-    if kind == "str":
-        return x
-    if kind == "bytes":
-        return bytes.fromhex(x)
-    if kind == "list":
-        return [untv(y) for y in x]
-    if kind == "dict":
-        return {k: untv(y) for k, y in x}
-    raise ValueError(f"unknown typed value kind {kind!r}")
-
-
 def unhex(s):
     return bytes.fromhex(s)
-
-
-def keyring_entries(entries):
-    """Validates the corpus keyring form: a list of {"prefix", key parts...}."""
-    if not isinstance(entries, list):
-        raise ValueError("keyring must be a list of entries")
-    return entries
-
-
-# Header fields of the structured message form, after the type (PROTOCOL.md, "Messages").
-MESSAGE_HEADER = {
-    "PUBLISH": ["request", "options", "uri"],
-    "EVENT": ["subscription", "publication", "options"],
-    "CALL": ["request", "options", "uri"],
-    "INVOCATION": ["request", "registration", "options"],
-    "YIELD": ["request", "options"],
-    "RESULT": ["request", "options"],
-    "ERROR": ["requestType", "request", "options", "uri"],
-}
-TYPE_CODES = {"ERROR": 8, "PUBLISH": 16, "EVENT": 36, "CALL": 48, "RESULT": 50, "INVOCATION": 68, "YIELD": 70}
-TYPE_NAMES = {v: k for k, v in TYPE_CODES.items()}
-
-
-def raw_to_struct(raw):
-    """A raw WAMP message list (Python values) -> structured message."""
-    name = TYPE_NAMES[raw[0]]
-    fields = MESSAGE_HEADER[name]
-    st = {"type": name}
-    for f, v in zip(fields, raw[1:]):
-        st[f] = tv(v) if f == "options" else v
-    rest = raw[1 + len(fields):]
-    if len(rest) == 1 and isinstance(rest[0], (bytes, bytearray)):
-        st["payload"] = bytes(rest[0]).hex()
-    else:
-        if len(rest) >= 1:
-            st["args"] = tv(rest[0])
-        if len(rest) >= 2:
-            st["kwargs"] = tv(rest[1])
-    return st
-
-
-def struct_to_raw(st):
-    """Structured message -> raw WAMP message list (Python values)."""
-    name = st["type"]
-    raw = [TYPE_CODES[name]]
-    for f in MESSAGE_HEADER[name]:
-        raw.append(untv(st[f]) if f == "options" else st[f])
-    if "payload" in st:
-        raw.append(bytes.fromhex(st["payload"]))
-    else:
-        if "args" in st:
-            raw.append(untv(st["args"]))
-        if "kwargs" in st:
-            raw.append(untv(st["kwargs"]))
-    return raw

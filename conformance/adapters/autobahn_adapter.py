@@ -8,7 +8,8 @@
 - keyring layer: cryptobox.Key / KeyRing (key text through PyNaCl's
   Base64Encoder, lookup through KeyRing's pytrie StringTrie);
 - envelope layer: KeyRing.encode / KeyRing.decode with the nonce fixed by
-  replacing autobahn.wamp.cryptobox.random (the only intervention), then the
+  replacing autobahn.wamp.cryptobox.random (the only intervention, in the
+  shared driver scripts/wampbox_py/autobahn_ref.py), then the
   session's URI comparison (autobahn/wamp/protocol.py);
 - message layer: Autobahn's message classes and its JSON/MessagePack/CBOR
   serializers; opening follows the session's receive path (URI from
@@ -26,55 +27,27 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import txaio  # noqa: E402
-
-txaio.use_asyncio()
+from adapterlib import Fail, Unsupported, serve, unhex  # noqa: E402  (also puts scripts/ on sys.path)
 
 import autobahn  # noqa: E402
-import autobahn.wamp.cryptobox as cryptobox  # noqa: E402
 import nacl.bindings  # noqa: E402
 import nacl.exceptions  # noqa: E402
-from autobahn.wamp import message as wmsg  # noqa: E402
-from autobahn.wamp import serializer as wser  # noqa: E402
 from autobahn.wamp.exception import ProtocolError  # noqa: E402
 from autobahn.wamp.types import EncodedPayload  # noqa: E402
 from nacl.encoding import Base64Encoder, RawEncoder  # noqa: E402
 from nacl.public import Box, PrivateKey, PublicKey  # noqa: E402
 
-from adapterlib import (Fail, Unsupported, raw_to_struct, serve, struct_to_raw, tv, unhex,  # noqa: E402
-                        untv)
-
-SERIALIZERS = {"json": wser.JsonSerializer, "msgpack": wser.MsgPackSerializer, "cbor": wser.CBORSerializer}
-CLASSES = {"ERROR": wmsg.Error, "PUBLISH": wmsg.Publish, "EVENT": wmsg.Event, "CALL": wmsg.Call,
-           "RESULT": wmsg.Result, "INVOCATION": wmsg.Invocation, "YIELD": wmsg.Yield}
-# KeyRing.encode/decode's is_originating per message type, as the session passes it.
-SEAL_ORIGINATING = {"PUBLISH": True, "CALL": True, "YIELD": False, "ERROR": False}
-OPEN_ORIGINATING = {"EVENT": False, "INVOCATION": False, "RESULT": True, "ERROR": True}
-
-# -- fixed nonce -----------------------------------------------------------------
-
-_nonce = []
-
-
-def _fixed_random(n):
-    if not _nonce:
-        raise AssertionError("KeyRing.encode drew a nonce the adapter did not provide")
-    v = _nonce.pop()
-    assert len(v) == n
-    return v
-
-
-cryptobox.random = _fixed_random
+# The shared Autobahn driver (fixed nonce, keys, message classes, serializers)
+# and the corpus's value/message forms.
+from wampbox_py import autobahn_ref as ref  # noqa: E402
+from wampbox_py.messages import raw_to_struct, struct_to_raw  # noqa: E402
+from wampbox_py.typed import Unencodable, tv, untv  # noqa: E402
 
 
 def _encode(ring, originating, uri, args, kwargs, nonce):
     if len(nonce) != 24:
         raise Fail("invalid_argument", "nonce must be 24 bytes")
-    _nonce[:] = [nonce]
-    try:
-        return ring.encode(originating, uri, args, kwargs)
-    finally:
-        _nonce[:] = []
+    return ref.encode(ring, originating, uri, args, kwargs, nonce)
 
 
 # -- crypto_box (PyNaCl Box, as cryptobox.Key uses it) -------------------------------
@@ -118,22 +91,17 @@ def op_box_open_afternm(i):
 
 # -- keys and keyrings ---------------------------------------------------------------
 
-KEY_FIELDS = ("originator_priv", "originator_pub", "responder_priv", "responder_pub")
-
-
 def _key(entry):
     """cryptobox.Key from the corpus entry form (keys as given: Autobahn takes
     base64 only, so hex keys fail here, as they do for Autobahn users)."""
     try:
-        if "private" in entry:
-            return cryptobox.Key(originator_priv=entry["private"], responder_priv=entry["private"])
-        return cryptobox.Key(**{f: entry[f] for f in KEY_FIELDS if f in entry})
+        return ref.make_key(entry, lenient=False, hex_keys=False)
     except Exception as e:  # TypeError, AssertionError, CryptoError, "insufficient keys": all mean a bad key
         raise Fail("invalid_key", f"{type(e).__name__}: {e}") from e
 
 
 def _keyring(entries):
-    ring = cryptobox.KeyRing()
+    ring = ref.KeyRing()
     for e in entries:
         ring.set_key(e["prefix"], _key(e))
     return ring
@@ -147,7 +115,8 @@ def op_key_parse(i):
 
 
 def _shared(box):
-    return None if box is None else bytes(box.shared_key()).hex()
+    k = ref.box_shared_key(box)
+    return None if k is None else k.hex()
 
 
 def op_key_build(i):
@@ -156,16 +125,13 @@ def op_key_build(i):
 
 
 def _matched_prefix(ring, uri):
-    try:
-        return ring._uri_to_key.longest_prefix(uri)
-    except KeyError:
-        return "" if ring._default_key else None
+    return ref.resolve(ring, uri, True)[0]
 
 
 def op_keyring_resolve(i):
     ring = _keyring(i["keyring"])
-    originating = _role(i["role"])
-    return {"prefix": _matched_prefix(ring, i["uri"]), "sharedKey": _shared(ring._get_box(originating, i["uri"]))}
+    prefix, shared = ref.resolve(ring, i["uri"], _role(i["role"]))
+    return {"prefix": prefix, "sharedKey": None if shared is None else shared.hex()}
 
 
 def _role(r):
@@ -225,9 +191,9 @@ def op_payload_decode(i):
 # -- messages -------------------------------------------------------------------------
 
 def _serializer(name):
-    if name not in SERIALIZERS:
+    if name not in ref.SERIALIZERS:
         raise Unsupported(f"serializer {name!r}")
-    return SERIALIZERS[name]()
+    return ref.serializer(name)
 
 
 def _raw_loads(ser, frame):
@@ -259,7 +225,7 @@ def _unserialize(ser, frame):
 
 def _from_struct(st):
     raw = struct_to_raw(st)
-    cls = CLASSES.get(st["type"])
+    cls = ref.CLASSES.get(st["type"])
     if cls is None:
         raise Unsupported(f"message type {st['type']}")
     try:
@@ -287,10 +253,8 @@ def _struct_or_none(raw):
     answer is still "accepted"."""
     try:
         return raw_to_struct(raw)
-    except Fail as e:
-        if e.code != "unencodable":
-            raise
-        sys.stderr.write(f"autobahn adapter: accepted, but no typed form: {e.message}\n")
+    except Unencodable as e:
+        sys.stderr.write(f"autobahn adapter: accepted, but no typed form: {e}\n")
         return None
 
 
@@ -314,12 +278,12 @@ def op_frame_seal(i):
     ser = _serializer(i["serializer"])
     st = i["message"]
     tname = st["type"]
-    if tname not in SEAL_ORIGINATING:
+    if tname not in ref.SESSION_SEALS:
         raise Fail("invalid_argument", f"a session never seals {tname}")
     ring = _keyring(i["keyring"])
     args = untv(st["args"]) if "args" in st else None
     kwargs = untv(st["kwargs"]) if "kwargs" in st else None
-    ep = _encode(ring, SEAL_ORIGINATING[tname], i["payloadUri"], args, kwargs, unhex(i["nonce"]))
+    ep = _encode(ring, ref.SEAL_ORIGINATING[tname], i["payloadUri"], args, kwargs, unhex(i["nonce"]))
     # The header (ids, Options/Details, URI) through the class's parser, then
     # the application payload as the session's constructor call sets it.
     msg = _from_struct({k: v for k, v in st.items() if k not in ("args", "kwargs", "payload")})
@@ -340,7 +304,7 @@ def op_frame_decode_open(i):
     if not msg.enc_algo:
         # The session delivers an unencrypted message as it is.
         return {"message": _struct_or_none(raw)}
-    if tname not in OPEN_ORIGINATING:
+    if tname not in ref.SESSION_OPENS:
         raise Fail("invalid_argument", f"a session never receives {tname}")
     uri = i["uri"]
     if tname == "EVENT":
@@ -350,7 +314,7 @@ def op_frame_decode_open(i):
     elif tname == "ERROR":
         uri = msg.error
     ring = _keyring(i["keyring"])
-    args, kwargs = _decode(ring, OPEN_ORIGINATING[tname], uri, msg.payload, msg.enc_algo, msg.enc_serializer,
+    args, kwargs = _decode(ring, ref.OPEN_ORIGINATING[tname], uri, msg.payload, msg.enc_algo, msg.enc_serializer,
                            msg.enc_key)
     st = raw_to_struct(msg.marshal())
     st.pop("payload", None)

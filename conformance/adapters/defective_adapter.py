@@ -33,7 +33,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import nacl.bindings as sodium  # noqa: E402
 
 import adapterlib  # noqa: E402
-from adapterlib import Fail, unhex  # noqa: E402
+from adapterlib import Fail, unhex  # noqa: E402  (also puts scripts/ on sys.path)
+from wampbox_py.messages import HEADER, TYPE_NAMES  # noqa: E402
 
 DEFECTS = ("short-tag", "no-uri-check", "sorted-options", "wrong-profile", "crash-hang")
 
@@ -130,7 +131,7 @@ def main():
         else:
             def serialize_sorted(ser, msg):
                 raw = msg.marshal()
-                idx = adapterlib.MESSAGE_HEADER[adapterlib.TYPE_NAMES[raw[0]]].index("options") + 1
+                idx = HEADER[TYPE_NAMES[raw[0]]].index("options") + 1
                 raw[idx] = dict(sorted(raw[idx].items()))  # DEFECT: a sorted map loses marshal() order
                 return ser._serializer.serialize(raw)
             base._serialize = serialize_sorted

@@ -3,13 +3,14 @@ value encoding, Wycheproof-style file builders with stable tcIds, and the
 tweetnacl-js confirmer.
 
 Nothing here is random: every key, nonce and message is derived from a label
-with SHAKE-256, so a label names its bytes forever."""
+with SHAKE-256, so a label names its bytes forever. The typed value codec,
+the message conversion and the Autobahn driver are scripts/wampbox_py's
+(typed.py, messages.py, autobahn_ref.py), shared with the adapters."""
 
 import hashlib
 import json
 import math
 import os
-import struct
 import subprocess
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -40,73 +41,6 @@ def flip_bit(b, bit):
     b = bytearray(b)
     b[bit // 8] ^= 1 << (bit % 8)
     return bytes(b)
-
-
-# --------------------------------------------------------------------------
-# Typed values: a language-neutral, lossless JSON encoding of the WAMP value
-# model (see fixtures/README.md, "Values").
-
-
-def tv(v):
-    """Python value (as Autobahn sees it) -> typed JSON value."""
-    if v is None:
-        return {"null": None}
-    if isinstance(v, bool):
-        return {"bool": v}
-    if isinstance(v, int):
-        return {"int": str(v)}
-    if isinstance(v, float):
-        return {"float": struct.pack(">d", v).hex()}
-    if isinstance(v, str):
-        return {"str": v}
-    if isinstance(v, (bytes, bytearray)):
-        return {"bytes": bytes(v).hex()}
-    if isinstance(v, (list, tuple)):
-        return {"list": [tv(x) for x in v]}
-    if isinstance(v, dict):
-        for k in v:
-            if not isinstance(k, str):
-                raise TypeError("typed dict keys must be str, got %r" % (k,))
-        return {"dict": [[k, tv(x)] for k, x in v.items()]}
-    raise TypeError("no typed form for %r" % (type(v),))
-
-
-def untv(t):
-    """Typed JSON value -> Python value (inverse of tv)."""
-    (kind, x), = t.items()
-    if kind == "null":
-        return None
-    if kind == "bool":
-        return x
-    if kind == "int":
-        return int(x)
-    if kind == "float":
-        return struct.unpack(">d", bytes.fromhex(x))[0]
-    if kind == "str":
-        return x
-    if kind == "bytes":
-        return bytes.fromhex(x)
-    if kind == "list":
-        return [untv(y) for y in x]
-    if kind == "dict":
-        return {k: untv(y) for k, y in x}
-    raise ValueError(kind)
-
-
-def same_value(a, b):
-    """Structural equality with floats compared by bit pattern (NaN == NaN,
-    0.0 != -0.0), bool distinct from int, list/tuple alike, dict order significant."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
-    if isinstance(a, float) or isinstance(b, float):
-        return isinstance(a, float) and isinstance(b, float) and struct.pack(">d", a) == struct.pack(">d", b)
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return list(a.keys()) == list(b.keys()) and all(same_value(a[k], b[k]) for k in a)
-    if isinstance(a, (bytes, bytearray)) and isinstance(b, (bytes, bytearray)):
-        return bytes(a) == bytes(b)
-    return type(a) is type(b) and a == b
 
 
 # --------------------------------------------------------------------------

@@ -12,10 +12,12 @@ import struct
 import cbor2
 import msgpack
 
-import autobahn_env as A
-from common import TestFile, det_bytes, flip_bit, h, nul_quirk, taxonomy_cases, tv
+from wampbox_py import autobahn_ref as A
+from common import TestFile, det_bytes, flip_bit, h, nul_quirk, taxonomy_cases
 from layer_box import SAMPLE_ORIGINATOR_PRIV, SAMPLE_ORIGINATOR_PUB, SAMPLE_RESPONDER_PRIV, SAMPLE_RESPONDER_PUB
+from wampbox_py.messages import raw_to_struct
 from wampbox_py.payloads import msgpack_safe
+from wampbox_py.typed import tv
 
 SERIALIZERS = ("json", "msgpack", "cbor")
 
@@ -220,7 +222,7 @@ def plain_struct(tname, ids, uri, opts, args, kwargs):
 def opened_struct(msg, args, kwargs):
     """What a receiver gets after opening: the parsed header with enc_* removed and the decrypted args/kwargs."""
     raw = msg.marshal()
-    st = A.raw_to_struct(raw)
+    st = raw_to_struct(raw)
     st.pop("payload", None)
     st.pop("args", None)
     st.pop("kwargs", None)
@@ -234,7 +236,7 @@ def opened_struct(msg, args, kwargs):
 def loads(ser, frame):
     """The raw list a serializer library reads (no WAMP checks)."""
     if ser == "json":
-        return A.wser._loads(frame.decode("utf-8"))
+        return A.ab_loads(frame.decode("utf-8"))
     if ser == "msgpack":
         return msgpack.unpackb(frame, raw=False)
     return cbor2.loads(frame)
@@ -338,8 +340,6 @@ FLOWS = [
     ("YIELD", "RESULT", CALLEE_RING, CALLER_RING, P),
     ("ERROR", "ERROR", CALLEE_RING, CALLER_RING, E),
 ]
-SEAL_ORIGINATING = {"PUBLISH": True, "CALL": True, "YIELD": False, "ERROR": False}
-OPEN_ORIGINATING = {"EVENT": False, "INVOCATION": False, "RESULT": True, "ERROR": True}
 
 
 def _build_one(reg, js, sources, ser):
@@ -351,7 +351,7 @@ def _build_one(reg, js, sources, ser):
     tax = {n: (a, k) for n, a, k in taxonomy_cases()}
 
     def check_roundtrip(frame, st):
-        status, parsed = A.unserialize(ser, frame)
+        status, parsed = A.unserialize(frame, ser)
         assert status == "ok", (st, parsed)
         assert A.msg_struct(parsed) == st, (A.msg_struct(parsed), st)
         return parsed
@@ -368,7 +368,7 @@ def _build_one(reg, js, sources, ser):
                 ids = (IDS[(k) % len(IDS)], IDS[(k + 3) % len(IDS)]) if tname != "ERROR" else (IDS[k % len(IDS)], 48 if vi == 0 else 68)
                 k += 1
                 m = make(tname, ids, uri, opts, args=args, kwargs=kwargs)
-                frame = A.serialize(ser, m)
+                frame = A.serialize(m, ser)
                 st = A.msg_struct(m)
                 check_roundtrip(frame, st)
                 nid = 2 if tname in ("EVENT", "INVOCATION") else 1
@@ -386,14 +386,14 @@ def _build_one(reg, js, sources, ser):
             if sname == "null_args_with_kwargs" and tname == "PUBLISH":
                 continue
             m = make(tname, (77, 0), uri, {}, args=args, kwargs=kwargs)
-            frame = A.serialize(ser, m)
+            frame = A.serialize(m, ser)
             st = A.msg_struct(m)
             qflags, strict_ok = nul_quirk(args, kwargs) if ser == "json" else ([], True)
             if qflags:
                 # JSON reads a str starting with U+0000 back as bytes: decode-only, as Python reads it.
-                status, parsed = A.unserialize(ser, frame)
+                status, parsed = A.unserialize(frame, ser)
                 assert status == "ok"
-                fields = {"frame": h(frame), "message": A.raw_to_struct(loads(ser, frame))}
+                fields = {"frame": h(frame), "message": raw_to_struct(loads(ser, frame))}
                 if not strict_ok:
                     fields["error"] = "invalid_base64"
                 gq.add(reg, "quirk/%s/taxonomy/%s" % (tname, sname), "%s with arguments %s: a str starting with "
@@ -426,10 +426,10 @@ def _build_one(reg, js, sources, ser):
             opts = vs[si % len(vs)]
             ids = (1000 + si, 68)
             nonce = det_bytes("message/%s/%s/%s" % (ser, sealed, sname), 24)
-            ep = A.encode(kr[sr], SEAL_ORIGINATING[sealed], uri, args, kwargs, nonce)
+            ep = A.encode(kr[sr], A.SEAL_ORIGINATING[sealed], uri, args, kwargs, nonce)
             assert ep is not None
             m = make(sealed, ids, uri if sealed != "YIELD" else None, opts, payload=ep.payload, enc=ep)
-            frame = A.serialize(ser, m)
+            frame = A.serialize(m, ser)
             st = A.msg_struct(m)
             check_roundtrip(frame, st)
             plain = plain_struct(sealed, ids, uri if sealed != "YIELD" else None, opts, args, kwargs)
@@ -445,7 +445,7 @@ def _build_one(reg, js, sources, ser):
             fopts = dict(fvs[(si + 1) % len(fvs)])
             fids = (2000 + si, 3000 + si) if fwd != "ERROR" else (2000 + si, 48)
             fm = make(fwd, fids, uri if fwd == "ERROR" else None, fopts, payload=ep.payload, enc=ep)
-            fframe = A.serialize(ser, fm)
+            fframe = A.serialize(fm, ser)
             fst = A.msg_struct(fm)
             check_roundtrip(fframe, fst)
             gf.add(reg, "forwarded/%s/%s" % (fwd, sname), "%s forwarded from %s, arguments %s" % (fwd, sealed, sname),
@@ -453,9 +453,9 @@ def _build_one(reg, js, sources, ser):
                    (["RandomPayload"] if sname.startswith("random_") else ["TaxonomyShape"]), message=fst,
                    frame=h(fframe))
             # the receiver opens it
-            status, parsed = A.unserialize(ser, fframe)
+            status, parsed = A.unserialize(fframe, ser)
             assert status == "ok"
-            dstatus, res = A.decode(kr[orr], OPEN_ORIGINATING[fwd], uri, parsed.payload, parsed.enc_algo,
+            dstatus, res = A.decode(kr[orr], A.OPEN_ORIGINATING[fwd], uri, parsed.payload, parsed.enc_algo,
                                     parsed.enc_serializer)
             assert dstatus == "ok", (dstatus, res)
             ost = opened_struct(parsed, res[0], res[1])
@@ -476,9 +476,9 @@ def _build_one(reg, js, sources, ser):
                                    ("YIELD", "callee", "org.unencrypted.proc"), ("ERROR", "callee", "org.unencrypted.error")):
         args, kwargs = ["in the clear"], {"n": 1}
         nonce = det_bytes("message/%s/nokey/%s" % (ser, sealed), 24)
-        assert A.encode(kr[ring_name], SEAL_ORIGINATING[sealed], uri, args, kwargs, nonce) is None
+        assert A.encode(kr[ring_name], A.SEAL_ORIGINATING[sealed], uri, args, kwargs, nonce) is None
         m = make(sealed, (9, 68), uri if sealed != "YIELD" else None, {}, args=args, kwargs=kwargs)
-        frame = A.serialize(ser, m)
+        frame = A.serialize(m, ser)
         gs[ring_name].add(reg, "seal/nokey/%s" % sealed, "%s for %s: no key, sent in plaintext" % (sealed, uri), "valid",
                           ["Plain", "NoMatchingKey"], message=plain_struct(sealed, (9, 68), uri if sealed != "YIELD" else None,
                                                                            {}, args, kwargs),
@@ -486,13 +486,13 @@ def _build_one(reg, js, sources, ser):
 
     # ------------------------------------------------------------------ open: quirks and negatives
     def open_case(ring_name, key, comment, result, flags, frame, uri, error=None, expect_ok=None):
-        status, parsed = A.unserialize(ser, frame)
+        status, parsed = A.unserialize(frame, ser)
         if status == "ok" and parsed.enc_algo:
             # As Autobahn's session: EVENT uses msg.topic or subscription.topic, INVOCATION msg.procedure or
             # registration.procedure.
             eff = getattr(parsed, "topic", None) if parsed.MESSAGE_TYPE == 36 else \
                 getattr(parsed, "procedure", None) if parsed.MESSAGE_TYPE == 68 else None
-            dstatus, res = A.decode(kr[ring_name], OPEN_ORIGINATING[A.TYPE_NAMES[parsed.MESSAGE_TYPE]], eff or uri,
+            dstatus, res = A.decode(kr[ring_name], A.OPEN_ORIGINATING[A.TYPE_NAMES[parsed.MESSAGE_TYPE]], eff or uri,
                                     parsed.payload, parsed.enc_algo, parsed.enc_serializer)
         elif status == "ok":
             dstatus, res = "plain", None
@@ -504,7 +504,7 @@ def _build_one(reg, js, sources, ser):
                 fields["message"] = opened_struct(parsed, res[0], res[1])
             else:
                 assert dstatus == "plain", (key, dstatus, res)
-                fields["message"] = A.raw_to_struct(loads(ser, frame))
+                fields["message"] = raw_to_struct(loads(ser, frame))
         else:
             if "AutobahnAccepts" in flags:
                 assert dstatus in ("ok", "plain"), (key, dstatus, res)
@@ -515,7 +515,7 @@ def _build_one(reg, js, sources, ser):
         go[ring_name].add(reg, key, comment, result, flags, **fields)
 
     fm, ep, uri, _ = opened_examples[("EVENT", "args_only")]
-    ev = lambda **kw: A.serialize(ser, make("EVENT", (11, 12), None, kw.pop("opts", {}), **kw))  # noqa: E731
+    ev = lambda **kw: A.serialize(make("EVENT", (11, 12), None, kw.pop("opts", {}), **kw), ser)  # noqa: E731
     pay = ep.payload
     open_case("callee", "open-neg/event/flip-tag", "EVENT payload with a tag bit flipped", "invalid",
               ["ModifiedPayload"], ev(payload=flip_bit(pay, 200), enc=ep), T, "decrypt_failed")
@@ -530,7 +530,7 @@ def _build_one(reg, js, sources, ser):
             raw = [36, 11, 12, {"enc_algo": "cryptobox", "enc_serializer": "json"}, b""]
             frame = dumps(ser, raw)
         else:
-            frame = A.serialize(ser, m)
+            frame = A.serialize(m, ser)
         open_case("callee", "open-neg/event/short-%d" % cut, "EVENT payload of %d bytes" % cut, "invalid",
                   ["ShortPayload"] + (["EmptyPayload"] if cut == 0 else []), frame, T, "decrypt_failed")
     open_case("callee", "open-neg/event/uri-mismatch", "EVENT for subscription com.example.other carrying a payload "
@@ -541,17 +541,17 @@ def _build_one(reg, js, sources, ser):
     open_case("caller", "open-neg/event/missing-role", "EVENT opened with the caller-side keyring (no responder "
               "box)", "invalid", ["MissingRole", "RoleSelection"], ev(payload=pay, enc=ep), T, "missing_role")
     rfm, rep, ruri, _ = opened_examples[("RESULT", "args_only")]
-    rframe = A.serialize(ser, make("RESULT", (21, 0), None, {}, payload=rep.payload, enc=rep))
+    rframe = A.serialize(make("RESULT", (21, 0), None, {}, payload=rep.payload, enc=rep), ser)
     open_case("callee", "open-neg/result/missing-role", "RESULT opened with the callee-side keyring (no "
               "originator box)", "invalid", ["MissingRole", "RoleSelection"], rframe, P, "missing_role")
     ifm, iep, iuri, _ = opened_examples[("INVOCATION", "args_only")]
-    iframe = A.serialize(ser, make("INVOCATION", (31, 32), None, {}, payload=iep.payload, enc=iep))
+    iframe = A.serialize(make("INVOCATION", (31, 32), None, {}, payload=iep.payload, enc=iep), ser)
     open_case("caller", "open-neg/invocation/missing-role", "INVOCATION opened with the caller-side keyring",
               "invalid", ["MissingRole", "RoleSelection"], iframe, P, "missing_role")
     open_case("callee", "open-neg/invocation/uri-mismatch", "INVOCATION for registration com.example.other",
               "invalid", ["UriMismatch"], iframe, "com.example.other", "uri_mismatch")
     efm, eep, euri, _ = opened_examples[("ERROR", "args_only")]
-    eframe = A.serialize(ser, make("ERROR", (41, 48), "com.example.error.other", {}, payload=eep.payload, enc=eep))
+    eframe = A.serialize(make("ERROR", (41, 48), "com.example.error.other", {}, payload=eep.payload, enc=eep), ser)
     open_case("caller", "open-neg/error/uri-mismatch", "ERROR com.example.error.other carrying a payload sealed for "
               "%s" % E, "invalid", ["UriMismatch"], eframe, "com.example.error.other", "uri_mismatch")
     # enc_* variations on an intact payload
@@ -579,7 +579,7 @@ def _build_one(reg, js, sources, ser):
               "the payload was sealed for com.example.topic (the subscription's URI)", "invalid",
               ["DetailsUri", "UriMismatch"], ev(payload=pay, enc=ep, opts={"topic": "com.example.other"}), T,
               "uri_mismatch")
-    iframe2 = A.serialize(ser, make("INVOCATION", (31, 32), None, {"procedure": P}, payload=iep.payload, enc=iep))
+    iframe2 = A.serialize(make("INVOCATION", (31, 32), None, {"procedure": P}, payload=iep.payload, enc=iep), ser)
     open_case("callee", "open/invocation/details-procedure", "INVOCATION with Details.procedure (pattern "
               "registration com.example.)", "valid", ["DetailsUri", "Encrypted"], iframe2, "com.example.")
     # A plain EVENT where the receiver holds a key.
@@ -598,7 +598,7 @@ def _build_one(reg, js, sources, ser):
     gdv = tf.group(type="FrameDecodeTest", operation="frame_decode", serializer=ser, source=src)
 
     def dec(key, comment, result, flags, frame, error=None, output=True):
-        status, parsed = A.unserialize(ser, frame)
+        status, parsed = A.unserialize(frame, ser)
         fields = {"frame": h(frame)}
         if result == "valid":
             assert status == "ok", (key, parsed)
@@ -611,7 +611,7 @@ def _build_one(reg, js, sources, ser):
             raw = loads(ser, frame)
             if ser == "cbor" and "CborTrailingData" in flags:
                 pass
-            fields["message"] = A.raw_to_struct(raw)
+            fields["message"] = raw_to_struct(raw)
             if status == "ok" and result == "valid":
                 # Autobahn's parse agrees with the wire content (modulo its own marshal order/dropping).
                 ast = A.msg_struct(parsed)
@@ -732,7 +732,7 @@ def _build_one(reg, js, sources, ser):
     gdn = tf.group(type="FrameDecodeTest", operation="frame_decode", serializer=ser, source=src)
 
     def bad(key, comment, flags, frame, error="protocol_error"):
-        status, parsed = A.unserialize(ser, frame)
+        status, parsed = A.unserialize(frame, ser)
         if "AutobahnAccepts" in flags:
             assert status == "ok", key
         else:
@@ -840,8 +840,8 @@ def _build_one(reg, js, sources, ser):
 
     # Syntax-level negatives and truncations.
     pfm = opened_examples[("EVENT", "args_only")][0]
-    efr = A.serialize(ser, pfm)
-    plain_frame = A.serialize(ser, make("PUBLISH", (1, 0), T, {"acknowledge": True}, args=["x", 1.5], kwargs={"k": b"\x01"}))
+    efr = A.serialize(pfm, ser)
+    plain_frame = A.serialize(make("PUBLISH", (1, 0), T, {"acknowledge": True}, args=["x", 1.5], kwargs={"k": b"\x01"}), ser)
     # Every truncation of a short plain frame; for the encrypted frame every truncation up to and including
     # the payload's header, then a sample inside the opaque payload bytes.
     payload_at = efr.find(pfm.payload) if ser != "json" else efr.find(A.b64(pfm.payload).encode())

@@ -9,10 +9,11 @@ import nacl.bindings as sodium
 from nacl.public import PrivateKey, PublicKey
 from nacl.encoding import Base64Encoder
 
-import autobahn_env as A
-from common import TestFile, det_bytes, flip_bit, h, nul_quirk, same_value, taxonomy_cases, tv
+from wampbox_py import autobahn_ref as A
+from common import TestFile, det_bytes, flip_bit, h, nul_quirk, taxonomy_cases
 from layer_box import SAMPLE_ORIGINATOR_PRIV, SAMPLE_ORIGINATOR_PUB, SAMPLE_RESPONDER_PRIV, SAMPLE_RESPONDER_PUB
 from wampbox_py.payloads import random_value, random_value_list
+from wampbox_py.typed import same_value, tv
 
 PAYLOAD_FNAME = "payload_test.json"
 KEYRING_FNAME = "keyring_test.json"

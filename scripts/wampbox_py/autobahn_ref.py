@@ -1,17 +1,23 @@
-"""The reference side of the cross-check: the REAL Autobahn|Python (Debian's
-python3-autobahn 22.7.1) building, serializing, parsing and decrypting the
-seven WAMP message types that carry application payloads.
+"""The one Autobahn|Python driver: the REAL Autobahn (Debian's
+python3-autobahn 22.7.1) building, serializing, parsing, sealing and opening
+the seven WAMP message types that carry application payloads.
+
+Used by the corpus generator (scripts/corpus/), the Autobahn adapter
+(conformance/adapters/autobahn_adapter.py), the cross-check tests
+(tests/py/) and the Autobahn benchmark (scripts/bench/autobahn_bench.py).
 
 Nothing here re-implements the algorithm: messages are autobahn.wamp.message
 classes, frames come from Autobahn's Json/MsgPack/CBOR serializers, payloads
 from autobahn.wamp.cryptobox.KeyRing.encode/decode, exactly as an Autobahn
 session calls them (autobahn/wamp/protocol.py). The only intervention is a
 fixed nonce, installed by replacing autobahn.wamp.cryptobox.random for the
-duration of one encode and restored afterwards.
+duration of one encode and restored afterwards (fixed_nonce(); a lock makes
+that safe across threads).
 
 Run with /usr/bin/python3 (the interpreter that sees Debian's packages).
 """
 
+import base64
 import contextlib
 import hashlib
 import json
@@ -24,6 +30,7 @@ import txaio
 # chosen; asyncio is in the standard library (nothing here runs a loop).
 txaio.use_asyncio()
 
+import autobahn  # noqa: E402
 import autobahn.wamp.cryptobox as _cryptobox  # noqa: E402
 from autobahn.wamp import message as _m  # noqa: E402
 from autobahn.wamp.cryptobox import Key, KeyRing  # noqa: E402
@@ -34,6 +41,10 @@ from autobahn.wamp.serializer import _loads as ab_loads  # noqa: F401
 from autobahn.wamp.types import EncodedPayload  # noqa: E402
 from nacl.encoding import Base64Encoder  # noqa: E402
 from nacl.public import PrivateKey  # noqa: E402
+
+from wampbox_py import messages  # noqa: E402
+
+AUTOBAHN_VERSION = autobahn.__version__
 
 # Sample keys published in crossbar-examples encryption/cryptobox/sample_keys.py
 # (facts doc section 2). Base64, 32 bytes each.
@@ -54,7 +65,7 @@ EXAMPLE_PREFIX = "com.myapp.encrypted."
 MESSAGE_TYPES = ("PUBLISH", "EVENT", "CALL", "INVOCATION", "YIELD", "RESULT", "ERROR")
 SERIALIZERS = ("json", "msgpack", "cbor")
 
-_CLASSES = {
+CLASSES = {
     "PUBLISH": _m.Publish,
     "EVENT": _m.Event,
     "CALL": _m.Call,
@@ -63,8 +74,9 @@ _CLASSES = {
     "RESULT": _m.Result,
     "ERROR": _m.Error,
 }
-TYPE_CODES = {name: cls.MESSAGE_TYPE for name, cls in _CLASSES.items()}
-TYPE_NAMES = {code: name for name, code in TYPE_CODES.items()}
+TYPE_CODES = messages.TYPE_CODES
+TYPE_NAMES = messages.TYPE_NAMES
+assert TYPE_CODES == {name: cls.MESSAGE_TYPE for name, cls in CLASSES.items()}
 
 # Types whose frame carries the URI the payload is keyed by (PUBLISH topic,
 # CALL procedure, ERROR error URI). For the others the receiver knows the URI
@@ -107,6 +119,10 @@ OPEN_ORIGINATING = {
     "YIELD": True,        # decoded as the RESULT it becomes
 }
 
+# The types a session seals itself, and the types it opens on receipt.
+SESSION_SEALS = frozenset(("PUBLISH", "CALL", "YIELD", "ERROR"))
+SESSION_OPENS = frozenset(("EVENT", "INVOCATION", "RESULT", "ERROR"))
+
 # Role names used by the wampbox CLI.
 ROLE_NAME = {True: "originator", False: "responder"}
 
@@ -132,36 +148,81 @@ def nonce_for(case_id):
 
 
 # -- keys ------------------------------------------------------------------
+# Two input forms:
+# - the corpus form: a list of entries {"prefix": ..., key parts...} where the
+#   parts are originator_priv/_pub, responder_priv/_pub, or "private" (one key
+#   for both roles); key text in base64 (what Autobahn takes) or 64 hex digits;
+# - the wampbox keyring file form: a mapping prefix -> key parts ("" is the
+#   default key), base64 key text (impl/include/wampbox/keyring.h).
 
-def make_key(parts=None):
-    """An Autobahn cryptobox.Key from a dict of base64 parts (default: SAMPLE_KEYS)."""
-    parts = dict(SAMPLE_KEYS if parts is None else parts)
-    if "private" in parts:  # the wampbox keyring file's one-key form
-        return Key(originator_priv=parts["private"], responder_priv=parts["private"])
-    # Autobahn 22.7.1's Key asserts `originator_pub == self.originator_pub`,
-    # comparing the given base64 str with a PublicKey object: never equal, so
-    # passing a private key together with its public key fails with a bare
-    # AssertionError. We check the pair ourselves and pass the private key only.
-    for side in ("originator", "responder"):
-        priv, pub = parts.get(side + "_priv"), parts.get(side + "_pub")
-        if priv and pub:
-            derived = PrivateKey(priv, encoder=Base64Encoder).public_key.encode(Base64Encoder).decode("ascii")
-            if derived != pub:
-                raise ValueError(f"{side}_pub does not match {side}_priv")
-            del parts[side + "_pub"]
+KEY_FIELDS = ("originator_priv", "originator_pub", "responder_priv", "responder_pub")
+
+
+def key_text_to_b64(text):
+    """Autobahn takes base64 only; hex keys are converted for it (the corpus
+    marks hex-keyed vectors with the HexKey flag). Other text is returned as is."""
+    t = text[2:] if text.startswith("0x") else text
+    if len(t) == 64 and all(c in "0123456789abcdefABCDEF" for c in t):
+        return base64.b64encode(bytes.fromhex(t)).decode()
+    return text
+
+
+def make_key(parts=None, lenient=False, hex_keys=True):
+    """An Autobahn cryptobox.Key from key parts (default: SAMPLE_KEYS); fields
+    other than the key parts (e.g. "prefix") are ignored.
+
+    lenient: drop a public key given with its private key after checking that
+    it matches (ValueError if not). Autobahn 22.7.1's own check compares the
+    base64 str with a PublicKey object, so it always fails with a bare
+    AssertionError (the corpus's RedundantPublicKey flag); strict (the
+    default) shows that behaviour. hex_keys: convert 64-hex-digit key text to
+    base64 first (False: hand Autobahn the text as a user would). Raises what
+    Autobahn's Key raises for bad keys (TypeError, AssertionError, CryptoError...)."""
+    parts = SAMPLE_KEYS if parts is None else parts
+    conv = key_text_to_b64 if hex_keys else (lambda t: t)
+    if "private" in parts:
+        p = conv(parts["private"])
+        return Key(originator_priv=p, responder_priv=p)
+    parts = {f: conv(parts[f]) for f in KEY_FIELDS if f in parts}
+    if lenient:
+        for side in ("originator", "responder"):
+            if side + "_priv" in parts and side + "_pub" in parts:
+                derived = PrivateKey(parts[side + "_priv"], encoder=Base64Encoder).public_key
+                if bytes(derived) != base64.b64decode(parts[side + "_pub"]):
+                    raise ValueError(f"{side}_pub does not match {side}_priv")
+                del parts[side + "_pub"]
     return Key(**parts)
 
 
-def make_keyring(entries=None):
-    """An Autobahn KeyRing. entries maps URI prefix -> key parts dict (as in
-    the wampbox keyring file); "" is the default key. Default: the sample keys
-    as default key."""
+def make_keyring(entries=None, lenient=None):
+    """An Autobahn KeyRing from either form (default: the sample keys as the
+    default key). lenient (see make_key) defaults to True for the keyring
+    file form, whose wampbox loader accepts a matching pair, and to False for
+    the corpus form, which records what Autobahn itself does."""
     if entries is None:
         entries = {"": SAMPLE_KEYS}
+    if isinstance(entries, dict):
+        entries = [dict(parts, prefix=prefix) for prefix, parts in entries.items()]
+        lenient = True if lenient is None else lenient
     ring = KeyRing()
-    for prefix, parts in entries.items():
-        ring.set_key(prefix, make_key(parts))
+    for e in entries:
+        ring.set_key(e["prefix"], make_key(e, lenient=bool(lenient)))
     return ring
+
+
+def box_shared_key(box):
+    """The crypto_box shared key of a PyNaCl Box, or None for no box."""
+    return None if box is None else bytes(box.shared_key())
+
+
+def resolve(keyring, uri, is_originating):
+    """(matched prefix or None, shared key of the role's box or None), from
+    Autobahn's own lookup ("" when only the default key applies)."""
+    try:
+        prefix = keyring._uri_to_key.longest_prefix(uri)
+    except KeyError:
+        prefix = "" if keyring._default_key else None
+    return prefix, box_shared_key(keyring._get_box(is_originating, uri))
 
 
 def keyring_json(entries=None):
@@ -207,13 +268,34 @@ def fixed_nonce(nonce):
             _cryptobox.random = saved
 
 
+def encode(keyring, is_originating, uri, args, kwargs, nonce):
+    """KeyRing.encode with `nonce` fixed: an EncodedPayload, or None when the
+    keyring has no box for (uri, role) (Autobahn then sends in the clear)."""
+    with fixed_nonce(nonce):
+        return keyring.encode(is_originating, uri, args, kwargs)
+
+
+def decode(keyring, is_originating, uri, payload, enc_algo="cryptobox", enc_serializer="json", enc_key=None):
+    """KeyRing.decode, then the session's URI check. Returns ("ok", (args,
+    kwargs)), ("mismatch", decrypted uri) or ("error", exception): every
+    exception (AssertionError, CryptoError...) means Autobahn rejected it."""
+    try:
+        dec_uri, args, kwargs = keyring.decode(is_originating, uri,
+                                               EncodedPayload(payload, enc_algo, enc_serializer, enc_key))
+    except BaseException as e:  # noqa: BLE001
+        return "error", e
+    if dec_uri != uri:
+        return "mismatch", dec_uri
+    return "ok", (args, kwargs)
+
+
 # -- building ---------------------------------------------------------------
 
 def _ctor(mtype, uri, ids, options, args=None, kwargs=None, payload=None, enc=None):
     """Constructs the Autobahn message. Options/Details are given as the
     constructor keyword arguments they correspond to (Autobahn's marshal()
     then writes them in its own fixed order)."""
-    cls = _CLASSES[mtype]
+    cls = CLASSES[mtype]
     kw = dict(options or {})
     kw.update(args=args, kwargs=kwargs, payload=payload)
     if enc is not None:
@@ -258,8 +340,7 @@ def build_message(mtype, uri, args=None, kwargs=None, options=None, ids=None, ke
         return _ctor(mtype, uri, ids, options, args=args, kwargs=kwargs)
     if is_originating is None:
         is_originating = SEAL_ORIGINATING[mtype]
-    with fixed_nonce(nonce):
-        enc = keyring.encode(is_originating, uri if payload_uri is None else payload_uri, args, kwargs)
+    enc = encode(keyring, is_originating, uri if payload_uri is None else payload_uri, args, kwargs, nonce)
     if enc is None:
         return _ctor(mtype, uri, ids, options, args=args, kwargs=kwargs)
     return _ctor(mtype, uri, ids, options, payload=enc.payload, enc=enc)
@@ -271,6 +352,15 @@ def serialize(msg, ser_name):
     return bytes(data)
 
 
+def unserialize(frame, ser_name):
+    """("ok", message object) or ("error", exception) as Autobahn's transport
+    sees the frame (parse_frame without raising)."""
+    try:
+        return "ok", parse_frame(frame, ser_name)
+    except BaseException as e:  # noqa: BLE001  ProtocolError, serializer errors, AssertionError
+        return "error", e
+
+
 def raw_frame(obj, ser_name):
     """Serializes any object (e.g. a deliberately invalid message list) with
     Autobahn's object serializer, bypassing the message classes' checks."""
@@ -280,6 +370,11 @@ def raw_frame(obj, ser_name):
 def marshal(msg):
     """The raw list Autobahn serializes for a message (to tamper with it)."""
     return msg.marshal()
+
+
+def msg_struct(msg):
+    """The corpus's structured form of an Autobahn message (through its own marshal())."""
+    return messages.raw_to_struct(msg.marshal())
 
 
 def build_frame(mtype, ser_name, uri, args=None, kwargs=None, **kw):
@@ -363,6 +458,15 @@ def canonical(value):
     """Autobahn's JSON text of a value: distinguishes int/float, -0.0, bytes
     vs str, key order, and makes NaN equal NaN."""
     return ab_dumps(value)
+
+
+def dumps_json(obj):
+    """Autobahn's JSON serializer's bytes for obj (what KeyRing.encode seals)."""
+    return ab_dumps(obj).encode("utf-8")
+
+
+def b64(b):
+    return base64.b64encode(b).decode()
 
 
 def values_equal(a, b):
