@@ -81,6 +81,10 @@ function msgpackInit() {
         throw new WireError('invalid_utf8', 'string is not valid UTF-8');
       }
       this.pos += headerOffset + byteLength;
+      // The library refuses a map key "__proto__" (it builds plain objects);
+      // Python does not. Boxed here, it passes that check and
+      // mapKeyConverter below stores it prefixed like every other key.
+      if (s === '__proto__' && this.stateIsMapKey()) return new String(s); // eslint-disable-line no-new-wrappers
       return s;
     }
   };
@@ -112,7 +116,7 @@ function msgpackDecode(bytes) {
     // msgpack.unpackb(strict_map_key=True) allows str (and bytes) keys only; the
     // value model has text keys only, so every other key is a parse error.
     mapKeyConverter: (k) => {
-      if (typeof k === 'string') return 's' + k;
+      if (typeof k === 'string' || k instanceof String) return 's' + k;
       throw new WireError('parse_error', 'map key is not a string');
     },
   });
