@@ -84,51 +84,15 @@ stage_selfcheck() {
   local rc=0
   # keygen: a valid Curve25519 pair that Autobahn's Key accepts; the private
   # key is checked, never logged.
-  check "wampbox keygen gives a valid pair Autobahn accepts" "$PYTHON" - "$wb" <<'EOF' || rc=1
-import sys
-from nacl.encoding import Base64Encoder
-from nacl.public import PrivateKey
-from autobahn.wamp.cryptobox import Key
-from wampbox_py.cli import Wampbox
-out = Wampbox(sys.argv[1]).keygen().check().stdout.decode()
-fields = dict(line.split(": ", 1) for line in out.strip().splitlines())
-priv, pub = fields["private"], fields["public"]
-assert PrivateKey(priv, Base64Encoder).public_key.encode(Base64Encoder).decode() == pub, "public key does not match"
-Key(originator_priv=priv, responder_pub=pub)  # what an Autobahn client would do with it
-print("keygen ok, public:", pub)
-EOF
-  "$PYTHON" - "$tmp/keyring.json" <<'EOF'
-import sys
-from wampbox_py import autobahn_ref as ref
-ref.write_keyring_file(sys.argv[1], {ref.EXAMPLE_PREFIX: ref.SAMPLE_KEYS})
-EOF
+  # Each check is a subcommand of scripts/wampbox_py/selfcheck.py.
+  check "wampbox keygen gives a valid pair Autobahn accepts" "$PYTHON" -m wampbox_py.selfcheck keygen "$wb" || rc=1
+  "$PYTHON" -m wampbox_py.selfcheck keyring "$tmp/keyring.json"
   for ser in json msgpack cbor; do
-    check "seal/open round trip ($ser)" "$PYTHON" - "$wb" "$tmp/keyring.json" "$ser" <<'EOF' || rc=1
-import sys
-from wampbox_py import autobahn_ref as ref
-from wampbox_py.cli import Wampbox
-wb, keyring, ser = Wampbox(sys.argv[1]), sys.argv[2], sys.argv[3]
-uri, args, kwargs = ref.EXAMPLE_PREFIX + "selfcheck", ["hello", 1, 2.5, b"\x00\xff"], {"k": "v"}
-sealed = wb.seal("PUBLISH", ser, keyring, uri=uri, args=args, kwargs=kwargs).check()
-print(f"sealed {len(sealed.stdout)} bytes")
-dec = wb.open(sealed.stdout, ser, keyring, role="responder").check().json()["decrypted"]
-assert dec["uri"] == uri and ref.values_equal(dec["args"], args) and ref.values_equal(dec["kwargs"], kwargs), dec
-# And Autobahn opens it too.
-ab = ref.decode_frame(sealed.stdout, ser, ref.make_keyring({ref.EXAMPLE_PREFIX: ref.SAMPLE_KEYS}))
-assert ref.values_equal(ab["args"], args), ab
-print("round trip ok")
-EOF
+    check "seal/open round trip ($ser)" "$PYTHON" -m wampbox_py.selfcheck roundtrip "$wb" "$tmp/keyring.json" "$ser" \
+      || rc=1
   done
-  check "worked example (facts doc section 6) byte-exact" "$PYTHON" - "$wb" "$tmp/keyring.json" <<'EOF' || rc=1
-import sys
-from wampbox_py import autobahn_ref as ref
-from wampbox_py.cli import Wampbox
-res = Wampbox(sys.argv[1]).seal("PUBLISH", "json", sys.argv[2], uri="com.myapp.encrypted.hello",
-                                args=["Counter is at 1"], kwargs={}, ids={"request": 1},
-                                nonce=bytes(range(24))).check()
-assert res.stdout == ref.worked_example_frame(), res.stdout
-print(res.stdout.decode())
-EOF
+  check "worked example (facts doc section 6) byte-exact" \
+    "$PYTHON" -m wampbox_py.selfcheck worked-example "$wb" "$tmp/keyring.json" || rc=1
   say "selfcheck log: ${log#"$ROOT"/}"
   return $rc
 }
@@ -140,20 +104,7 @@ stage_crosscheck() {
     --tb=line -o console_output_style=classic >"$OUT/crosscheck.log" 2>&1 || rc=$?
   tail -n 1 "$OUT/crosscheck.log"
   if [[ -f "$OUT/crosscheck.json" ]]; then
-    "$PYTHON" - "$OUT/crosscheck.json" <<'EOF'
-import json, sys
-r = json.load(open(sys.argv[1]))
-print(f"  reference: {r['reference']}   ({r['seconds']} s)")
-print("  " + ", ".join(f"{v} {k}" for k, v in sorted(r["totals"].items())))
-for check, c in r["by_check"].items():
-    print(f"  {check:40s} {c.get('passed', 0):5d} passed {c.get('failed', 0):4d} failed")
-bad = [k for k, v in r["by_type_serializer"].items() if v.get("failed")]
-print("  type/serializer cells with failures: " + (", ".join(bad) if bad else "none"))
-for f in r["failures"][:10]:
-    print(f"    FAIL {f['nodeid'].split('::')[-1]}: {f['message'].strip().splitlines()[0][:160] if f['message'].strip() else ''}")
-if len(r["failures"]) > 10:
-    print(f"    ... {len(r['failures']) - 10} more")
-EOF
+    "$PYTHON" -m wampbox_py.crosscheck_summary "$OUT/crosscheck.json"
     say "report: ${OUT#"$ROOT"/}/crosscheck.md, crosscheck.json; log: crosscheck.log"
   fi
   return $rc
