@@ -75,6 +75,22 @@ NOTES = {
     "NonCanonicalPublicKey": ("EDGE_CASE", "The public key encodes a field element u >= 2^255-19 "
                                            "(non-canonical); X25519 reduces it mod p (RFC 7748). libsodium and "
                                            "tweetnacl agree on the output unless it is also low order."),
+    "EdgeCaseArithmetic": ("EDGE_CASE", "Wycheproof's flag for inputs chosen to drive field arithmetic into "
+                                        "rare paths (carries across limbs, values at or near the modulus); "
+                                        "see Poly1305Accumulator, X25519NearP, X25519CarryProne."),
+    "Poly1305Accumulator": ("EDGE_CASE", "The ciphertext is chosen (plaintext = ciphertext XOR the XSalsa20 "
+                                         "keystream) so that the Poly1305 accumulator hits a carry boundary: low "
+                                         "26/44/52/64/78/88/104/128 bits all ones or 2^B-5, h in {0, 1, 4, p-1, "
+                                         "p-2, p-5, 2^128-1, 2^129}, a tag that wraps, or such a value before "
+                                         "the last blocks. Catches a wrong final reduction (e.g. Botan 2.19.3 "
+                                         "returns tag+5 when the low 88 bits of h are 2^88-1..2^88-5). The "
+                                         "`/tag-plus-5` invalid twins carry that wrong tag."),
+    "X25519NearP": ("EDGE_CASE", "Public key u in [p-30, p-2] (in range, valid) or p+3, p+4 (non-canonical): "
+                                 "values near p where a radix-2^51 field implementation's reduction goes wrong "
+                                 "(NaCl 20110221's curve25519 donna_c64 is wrong for u in [p-30, p-2] and "
+                                 "[p+2, p+4])."),
+    "X25519CarryProne": ("EDGE_CASE", "Public key u = 2^k, 2^k-1 or p-2^k at radix-2^25.5/2^51/2^64 limb "
+                                      "boundaries: carry-propagation paths of the field arithmetic."),
     "PublicKeyHighBit": ("EDGE_CASE", "Bit 255 of the public key is set; X25519 ignores it (RFC 7748 masks it). "
                                       "libsodium and tweetnacl agree on the output unless it is also low order."),
 }
@@ -409,4 +425,172 @@ def build(reg, js, sources):
         js.check({"op": "before", "sk": h(a_sk), "pk": h(pk)}, h(k), "policy/noncanon/%d" % idx)
         add_box(gcx, "policy/noncanon/%d/box" % idx, "public key " + name + ": libsodium and tweetnacl agree",
                 "acceptable", flags, a_sk, pk, pol_nonce, pol_msg, ct)
+    build_edges(tf, reg, js, sources, a_sk, add_box)
     return tf
+
+
+# --------------------------------------------------------------------------
+# Arithmetic edge cases (issue 11 item 7): Poly1305 accumulator values at limb
+# carry boundaries and near 2^130-5, and X25519 public keys near p.
+
+P1305 = 2**130 - 5
+R_CLAMP = 0x0ffffffc0ffffffc0ffffffc0fffffff
+
+
+def _xsalsa20_stream(k, nonce, n):
+    """n bytes of the XSalsa20 keystream (libsodium crypto_stream_xsalsa20)."""
+    import ctypes
+    lib = ctypes.CDLL("libsodium.so.23")
+    out = ctypes.create_string_buffer(n)
+    assert lib.crypto_stream_xsalsa20(out, ctypes.c_ulonglong(n), nonce, k) == 0
+    return out.raw
+
+
+def _poly_blocks(data):
+    """The Poly1305 block values (each block + its 2^(8*len) pad bit)."""
+    return [int.from_bytes(data[i:i + 16], "little") + (1 << (8 * len(data[i:i + 16])))
+            for i in range(0, len(data), 16)]
+
+
+def poly1305_model(key, data):
+    """(tag, final accumulator h before adding s): a big-integer Poly1305 model, used only to steer the choice
+    of ciphertext; every tag in the corpus is libsodium's (asserted equal)."""
+    r = int.from_bytes(key[:16], "little") & R_CLAMP
+    s = int.from_bytes(key[16:32], "little")
+    hacc = 0
+    for n in _poly_blocks(data):
+        hacc = (hacc + n) * r % P1305
+    return ((hacc + s) % 2**128).to_bytes(16, "little"), hacc
+
+
+def craft_poly1305(key, label, pos, nblocks, target, tail_len=16):
+    """Ciphertext of `nblocks` blocks (the last `tail_len` bytes long) whose Poly1305 accumulator after block
+    `pos` (0-based) equals `target`: blocks other than `pos` are seeded pseudorandom, block `pos` (a full block)
+    is solved for, retrying other seeds until its value fits in a 16-byte block."""
+    r = int.from_bytes(key[:16], "little") & R_CLAMP
+    rinv = pow(r, -1, P1305)
+    for attempt in range(4000):
+        blocks = [det_bytes("%s/a%d/b%d" % (label, attempt, i), 16 if i < nblocks - 1 else tail_len)
+                  for i in range(nblocks)]
+        hacc = 0
+        for n in _poly_blocks(b"".join(blocks[:pos])):
+            hacc = (hacc + n) * r % P1305
+        x = (target * rinv - hacc) % P1305
+        if 2**128 <= x < 2**129:
+            blocks[pos] = (x - 2**128).to_bytes(16, "little")
+            data = b"".join(blocks)
+            hh = 0
+            for n in _poly_blocks(data[:16 * (pos + 1)]):
+                hh = (hh + n) * r % P1305
+            assert hh == target
+            return data
+    raise AssertionError("craft_poly1305: no fit for " + label)
+
+
+def poly1305_targets(s):
+    """(name, target accumulator, position, blocks, tail length, +5 wrong?) of the Poly1305 edge cases; s is
+    the key's second half (the tag is (h + s) mod 2^128)."""
+    out = []
+    # Final accumulator h (fully reduced, before + s) whose low B bits are all ones or 2^B-5: a carry runs
+    # through every limb below bit B in the final reduction (limb sizes 26, 44, 51/52, 64 and their multiples
+    # are what radix-2^26, donna-64 (44/44/42) and radix-2^64 implementations use).
+    for bits in (26, 44, 52, 64, 78, 88, 104, 128):
+        for k in (1, 5):
+            top = int.from_bytes(det_bytes("poly/edge/top/%d/%d" % (bits, k), 17), "little") >> (136 - (129 - bits))
+            out.append(("low %d bits of h are 2^%d-%d" % (bits, bits, k), (top << bits) + (1 << bits) - k,
+                        None, 2 + bits % 3, 16, True))
+    # Near the modulus: the final conditional subtraction of p decides.
+    for name, t in (("h = 0", 0), ("h = 1", 1), ("h = 4", 4), ("h = p-1", P1305 - 1), ("h = p-2", P1305 - 2),
+                    ("h = p-5", P1305 - 5), ("h = 2^129", 2**129), ("h = 2^128-1", 2**128 - 1)):
+        out.append((name, t, None, 3, 16, True))
+    # Tag carries: h + s wraps to exactly 2^128 (tag 0), to 2^129 + 2^128 - 1 (tag all ones), to 2^128 + 1.
+    out.append(("with h + s = 2^128 (tag 0)", 2**128 - s, None, 2, 16, False))
+    out.append(("with h + s = 2^129 + 2^128 - 1 (tag all ones)", 2**129 + 2**128 - 1 - s, None, 2, 16, False))
+    out.append(("with h + s = 2^128 + 1 (tag 1)", 2**128 + 1 - s, None, 2, 16, False))
+    # Intermediate accumulator at the edge, then more blocks (one partial): lazy-reduction paths.
+    for name, t in (("h after block 2 = p-1", P1305 - 1), ("h after block 2 = 0", 0),
+                    ("h after block 2 has its low 88 bits all ones", 2**88 - 1 + (3 << 100)),
+                    ("h after block 2 = 2^128-1", 2**128 - 1)):
+        out.append((name, t, 1, 4, 7, False))
+    return out
+
+
+def x25519_edge_keys():
+    """(name, u, flags) of public keys near p and at limb boundaries, none of them low order."""
+    out = []
+    for d in range(30, 1, -1):
+        out.append(("u = p-%d (in range, near p)" % d, P - d, ["X25519NearP"]))
+    for d in (3, 4):
+        out.append(("u = p+%d (non-canonical %d)" % (d, d), P + d, ["X25519NearP", "NonCanonicalPublicKey"]))
+    for k in (25, 26, 51, 52, 64, 102, 128, 153, 204, 254):
+        out.append(("u = 2^%d" % k, 2**k, ["X25519CarryProne"]))
+        out.append(("u = 2^%d-1" % k, 2**k - 1, ["X25519CarryProne"]))
+    for k in (26, 51, 64, 128, 204):
+        out.append(("u = p-2^%d" % k, P - 2**k, ["X25519CarryProne"]))
+    out.append(("u = 2^255-20 - (2^51+1) (every 51-bit limb near its top)", P - 2**51 - 2, ["X25519CarryProne"]))
+    return out
+
+
+def build_edges(tf, reg, js, sources, a_sk, add_box):
+    """Appends the arithmetic edge-case groups to tf."""
+    src_sodium = sources["libsodium"]
+    # ---- Poly1305
+    g = tf.group(type="CryptoBoxTest", operation="box", source=src_sodium)
+    ga = tf.group(type="CryptoBoxAfternmTest", operation="box_afternm", source=src_sodium)
+    gn = tf.group(type="CryptoBoxTest", operation="box", source=src_sodium)
+    e_sk, e_pk, f_sk, f_pk = _pair("box/poly-edge/pair")
+    k = sodium.crypto_box_beforenm(f_pk, e_sk)
+    for ctx in range(2):
+        nonce = det_bytes("box/poly-edge/nonce%d" % ctx, 24)
+        polykey = _xsalsa20_stream(k, nonce, 32)
+        s = int.from_bytes(polykey[16:], "little")
+        for idx, (name, target, pos, nblocks, tail, plus5) in enumerate(poly1305_targets(s)):
+            if pos is None:
+                pos = nblocks - 1
+            label = "box/poly-edge/%d/%d" % (ctx, idx)
+            body = craft_poly1305(polykey, label, pos, nblocks, target, tail)
+            stream = _xsalsa20_stream(k, nonce, 32 + len(body))[32:]
+            msg = bytes(x ^ y for x, y in zip(body, stream))
+            ct = _box(e_sk, f_pk, nonce, msg)
+            tag, hfin = poly1305_model(polykey, body)
+            assert ct[16:] == body and ct[:16] == tag, "libsodium disagrees with the Poly1305 model: " + label
+            where = "final accumulator" if pos == nblocks - 1 else "accumulator after block %d of %d" % (pos + 1, nblocks)
+            comment = ("EdgeCaseArithmetic (bugType EDGE_CASE): ciphertext chosen so that the Poly1305 %s %s "
+                       "(h mod p before adding s = 0x%x); %d-byte message" % (where, name, hfin, len(body)))
+            flags = ["EdgeCaseArithmetic", "Poly1305Accumulator"]
+            key = "edge/poly1305/%d/%d" % (ctx, idx)
+            add_box(g, key, comment, "valid", flags, e_sk, f_pk, nonce, msg, ct)
+            box_id = g.tests[-1]["tcId"]
+            assert sodium.crypto_box_afternm(msg, nonce, k) == ct
+            ga.add(reg, key, "same box as tcId %d, with the shared key: %s" % (box_id, comment), "valid",
+                   flags + ["Afternm"], k=h(k), nonce=h(nonce), msg=h(msg), ct=h(ct))
+            js.check({"op": "after", "k": h(k), "nonce": h(nonce), "msg": h(msg)}, h(ct), key + "/after")
+            js.check({"op": "open_after", "k": h(k), "nonce": h(nonce), "ct": h(ct)}, h(msg), key + "/open_after")
+            if plus5:
+                wrong = ((int.from_bytes(tag, "little") + 5) % 2**128).to_bytes(16, "little") + body
+                assert _open(f_sk, e_pk, nonce, wrong) is None
+                gn.add(reg, key + "/tag-plus-5", "EdgeCaseArithmetic (bugType AUTH_BYPASS): tcId %d with the tag "
+                       "plus 5 mod 2^128, the tag of an implementation that skips or mis-selects the final "
+                       "subtraction of p; opening must fail" % box_id, "invalid",
+                       ["EdgeCaseArithmetic", "Poly1305Accumulator", "ModifiedTag"],
+                       sk=h(f_sk), pk=h(e_pk), nonce=h(nonce), msg=h(msg), ct=h(wrong))
+                js.check({"op": "box_open", "sk": h(f_sk), "pk": h(e_pk), "nonce": h(nonce), "ct": h(wrong)}, None,
+                         key + "/tag-plus-5")
+    # ---- X25519 public keys near p and at limb boundaries
+    gb = tf.group(type="CryptoBoxBeforenmTest", operation="beforenm", source=src_sodium)
+    gx = tf.group(type="CryptoBoxTest", operation="box", source=src_sodium)
+    nonce = det_bytes("box/x25519-edge/nonce", 24)
+    msg = det_bytes("box/x25519-edge/msg", 48)
+    for idx, (name, u, flags) in enumerate(x25519_edge_keys()):
+        pk = _u_bytes(u)
+        kk = _before(a_sk, pk)
+        assert kk is not None, "libsodium rejected " + name
+        noncanon = u >= P
+        result = "acceptable" if noncanon else "valid"
+        flags = ["EdgeCaseArithmetic"] + flags
+        comment = "EdgeCaseArithmetic (bugType EDGE_CASE): public key %s%s" % (
+            name, "; libsodium and tweetnacl agree" if noncanon else "")
+        gb.add(reg, "edge/x25519/%d" % idx, comment, result, flags, sk=h(a_sk), pk=h(pk), k=h(kk))
+        js.check({"op": "before", "sk": h(a_sk), "pk": h(pk)}, h(kk), "edge/x25519/%d" % idx)
+        add_box(gx, "edge/x25519/%d/box" % idx, comment, result, flags, a_sk, pk, nonce, msg,
+                _box(a_sk, pk, nonce, msg))

@@ -355,9 +355,18 @@ struct KnownDeviation {
 };
 const KnownDeviation kKnownDeviations[] = {
     {"nacl",
-     {322, 323, 324, 325, 326, 327},
-     "NaCl 20110221's curve25519 donna_c64 does not reduce public keys u >= p (non-canonical encodings) modulo p: "
-     "for u = p+1 and u = p+2 it computes a different X25519 output than RFC 7748, libsodium and TweetNaCl"},
+     {322, 323, 324, 325, 326, 327, 514, 515, 516, 517, 518, 519, 520, 521, 522, 523, 524, 525, 526, 527, 528,
+      529, 530, 531, 532, 533, 534, 535, 536, 537, 538, 539, 540, 541, 542, 543, 544, 545, 546, 547, 548, 549,
+      550, 551, 552, 553, 554, 555, 556, 557, 558, 559, 560, 561, 562, 563, 564, 565, 566, 567, 568, 569, 570,
+      571, 572, 573, 574, 575},
+     "NaCl 20110221's curve25519 donna_c64 computes a wrong X25519 output for public keys u in [p-30, p-2] "
+     "(valid, in-range keys: corpus 1.1.0 flag X25519NearP) and, not reducing them modulo p, for u = p+1 .. p+4"},
+    {"botan",
+     {372, 373, 374, 375, 376, 377, 378, 379, 380, 381, 382, 383, 384, 385, 386, 387, 388, 389, 411, 412, 413,
+      458, 459, 460, 461, 462, 463, 464, 465, 466, 467, 468, 469, 470, 471, 472, 473, 474, 475, 497, 498, 499},
+     "Botan 2.19.3's Poly1305 returns the right tag + 5 (mod 2^128) when the low 88 bits of the final accumulator "
+     "are 2^88-5 .. 2^88-1 (corpus 1.1.0 flag Poly1305Accumulator): it seals boxes others reject and rejects "
+     "valid ones"},
 };
 
 const KnownDeviation* known_deviation(std::string_view backend) {
