@@ -21,7 +21,7 @@ PACKAGES=(
   libcrypto++-dev libbotan-2-dev libssl-dev
   # Python reference side (Autobahn) and test tooling; run with /usr/bin/python3
   python3 python3-autobahn python3-nacl python3-cbor2 python3-msgpack python3-pytest
-  python3-jsonschema python3-matplotlib
+  python3-jsonschema python3-matplotlib python3-scipy
   # memory checking
   valgrind
   # JavaScript side (scripts/js) and headless browser

@@ -5,8 +5,8 @@ of two builds taken one after the other on the same machine).
 
 For every benchmark in both files it takes the per-repetition times (CPU time;
 wall time for the real_time runs), at least --min-reps (default 9) on each
-side, and decides with a two-sided Mann-Whitney U test (exact distribution
-without ties, normal approximation with tie correction otherwise):
+side, and decides with a two-sided Mann-Whitney U test (scipy.stats: exact
+distribution without ties, normal approximation with tie correction otherwise):
 
   REGRESSION  p < alpha (default 0.01) and the median got slower by more than
               the threshold (default 5%)
@@ -28,12 +28,12 @@ different load, are not comparable: prefer two files recorded back to back.
 """
 
 import argparse
-import math
 import os
 import re
 import statistics
 import sys
-from functools import lru_cache
+
+from scipy.stats import mannwhitneyu  # Debian python3-scipy
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -44,62 +44,21 @@ DEFAULT_THRESHOLD = 0.05
 DEFAULT_MIN_REPS = 9
 
 
-@lru_cache(maxsize=None)
-def _u_counts(n1, n2):
-    """Number of orderings of n1 x's and n2 y's giving each U (= number of
-    (x, y) pairs with x > y), as a tuple indexed by U."""
-    if n1 == 0 or n2 == 0:
-        return (1,)
-    # The largest element is an x (it beats all n2 y's) or a y (beats nothing).
-    a = _u_counts(n1 - 1, n2)
-    b = _u_counts(n1, n2 - 1)
-    out = [0] * (n1 * n2 + 1)
-    for u, c in enumerate(a):
-        out[u + n2] += c
-    for u, c in enumerate(b):
-        out[u] += c
-    return tuple(out)
-
-
 def mann_whitney_u(x, y):
-    """Two-sided Mann-Whitney U test. Returns (U of x, p-value). Exact for
-    small samples without ties; normal approximation with tie and continuity
-    correction otherwise."""
+    """Two-sided Mann-Whitney U test (scipy.stats.mannwhitneyu). Returns (U of
+    x, p-value). Exact distribution for samples without ties (up to
+    n1 * n2 = 2500), normal approximation with tie and continuity correction
+    otherwise; p = 1 when every value is the same (no evidence either way)."""
     n1, n2 = len(x), len(y)
     if n1 == 0 or n2 == 0:
         raise ValueError("empty sample")
-    pooled = sorted([(v, 0) for v in x] + [(v, 1) for v in y])
-    # Mid-ranks.
-    ranks = [0.0] * len(pooled)
-    ties = []
-    i = 0
-    while i < len(pooled):
-        j = i
-        while j + 1 < len(pooled) and pooled[j + 1][0] == pooled[i][0]:
-            j += 1
-        r = (i + j) / 2 + 1
-        for k in range(i, j + 1):
-            ranks[k] = r
-        if j > i:
-            ties.append(j - i + 1)
-        i = j + 1
-    r1 = sum(r for r, (_, g) in zip(ranks, pooled) if g == 0)
-    u1 = r1 - n1 * (n1 + 1) / 2
-    if not ties and n1 * n2 <= 2500:
-        counts = _u_counts(n1, n2)
-        total = math.comb(n1 + n2, n1)
-        u = int(round(u1))
-        lower = sum(counts[: u + 1]) / total
-        upper = sum(counts[u:]) / total
-        return u1, min(1.0, 2 * min(lower, upper))
-    n = n1 + n2
-    mean = n1 * n2 / 2
-    var = n1 * n2 / 12 * ((n + 1) - sum(t ** 3 - t for t in ties) / (n * (n - 1)))
-    if var <= 0:
-        return u1, 1.0
-    z = (abs(u1 - mean) - 0.5) / math.sqrt(var)
-    p = math.erfc(max(z, 0.0) / math.sqrt(2))
-    return u1, min(1.0, p)
+    pooled = list(x) + list(y)
+    if len(set(pooled)) == 1:
+        return n1 * n2 / 2, 1.0
+    exact = len(set(pooled)) == len(pooled) and n1 * n2 <= 2500
+    res = mannwhitneyu(x, y, alternative="two-sided", method="exact" if exact else "asymptotic",
+                       use_continuity=True)
+    return float(res.statistic), min(1.0, float(res.pvalue))
 
 
 def decide(base, new, alpha=DEFAULT_ALPHA, threshold=DEFAULT_THRESHOLD):

@@ -97,6 +97,14 @@ def test_mann_whitney_separated_samples():
     assert p == pytest.approx(2 / 48620)  # 2 / C(18, 9)
 
 
+def test_mann_whitney_ties_use_the_normal_approximation():
+    # Tied samples: no exact distribution; scipy's asymptotic p with tie
+    # correction (here clearly significant), and p = 1 when all values tie.
+    _, p = compare.mann_whitney_u([1, 1, 2, 2, 3, 3, 4, 4, 5], [6, 6, 7, 7, 8, 8, 9, 9, 10])
+    assert 0 < p < 0.001
+    assert compare.mann_whitney_u([5] * 9, [5] * 9) == (40.5, 1.0)
+
+
 def _doc(samples_by_name):
     benchmarks = []
     for name, samples in samples_by_name.items():
