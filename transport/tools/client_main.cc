@@ -1,0 +1,245 @@
+// wampbox-client: a scripted WAMP client (wampbox::transport::Session) for
+// live tests, transcripts and benchmarks. Prints one JSON object per line.
+#include <charconv>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+#include "wampbox/error.h"
+#include "wampbox/json.h"
+#include "wampbox/keyring.h"
+#include "wampbox/transport/session.h"
+
+namespace {
+
+using namespace wampbox;
+using namespace wampbox::transport;
+
+const char kUsage[] =
+    "usage: wampbox-client --url rs://127.0.0.1:PORT|ws://127.0.0.1:PORT [options] COMMAND ARGS\n"
+    "options:\n"
+    "  --serializer json|msgpack|cbor   (default json)\n"
+    "  --realm REALM                    (default realm1)\n"
+    "  --keyring FILE                   keyring JSON (see wampbox/keyring.h); none = no encryption\n"
+    "  --refuse-plaintext               refuse plaintext EVENT/INVOCATION/RESULT where a key covers the URI\n"
+    "  --timeout-ms MS                  bound of every wait (default 10000)\n"
+    "commands (values are JSON; binary is \"\\u0000\"+base64 as in Autobahn's JSON):\n"
+    "  publish TOPIC ARGS [KWARGS] [--count N] [--acknowledge]\n"
+    "  subscribe TOPIC --count N        print each event; stop after N (or the timeout)\n"
+    "  call PROC ARGS [KWARGS] [--count N]\n"
+    "  serve PROC --count N             register; answer each invocation with its own args/kwargs\n"
+    "  ping                             RawSocket/WebSocket ping, wait for the pong\n"
+    "  send-hex HEX                     join, send one raw frame, print what happens\n"
+    "Lines printed: {\"ready\":...} once subscribed/registered, {\"event\":...}, {\"invocation\":...},\n"
+    "{\"result\":...}, {\"error\":URI,...}, and a final {\"summary\":...}. Exit 0 if the command completed,\n"
+    "1 on a WAMP error or timeout, 2 on bad usage.\n";
+
+std::string jstr(const Value& v) { return json_write(v); }
+
+Value details_value(const Object& o) { return Value(o); }
+
+[[noreturn]] void usage_error(const std::string& msg) {
+  std::cerr << "wampbox-client: " << msg << "\n" << kUsage;
+  std::exit(2);
+}
+
+Bytes from_hex(const std::string& hex) {
+  if (hex.size() % 2) usage_error("odd hex length");
+  Bytes out;
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    unsigned v = 0;
+    auto [p, ec] = std::from_chars(hex.data() + i, hex.data() + i + 2, v, 16);
+    if (ec != std::errc() || p != hex.data() + i + 2) usage_error("bad hex");
+    out.push_back(static_cast<std::uint8_t>(v));
+  }
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string url, realm = "realm1", keyring_path, command;
+  Serializer ser = Serializer::kJson;
+  bool refuse_plaintext = false, acknowledge = false;
+  Millis timeout{10000};
+  std::size_t count = 1;
+  std::vector<std::string> pos;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto need = [&]() -> std::string {
+      if (i + 1 >= argc) usage_error(a + " needs a value");
+      return argv[++i];
+    };
+    if (a == "-h" || a == "--help") {
+      std::cout << kUsage;
+      return 0;
+    } else if (a == "--url") {
+      url = need();
+    } else if (a == "--serializer") {
+      auto s = serializer_from_string(need());
+      if (!s) usage_error("unknown serializer");
+      ser = *s;
+    } else if (a == "--realm") {
+      realm = need();
+    } else if (a == "--keyring") {
+      keyring_path = need();
+    } else if (a == "--refuse-plaintext") {
+      refuse_plaintext = true;
+    } else if (a == "--timeout-ms") {
+      timeout = Millis(std::stoll(need()));
+    } else if (a == "--count") {
+      count = std::stoull(need());
+    } else if (a == "--acknowledge") {
+      acknowledge = true;
+    } else if (a.rfind("--", 0) == 0) {
+      usage_error("unknown option " + a);
+    } else {
+      pos.push_back(a);
+    }
+  }
+  if (pos.empty()) usage_error("no command");
+  command = pos[0];
+  TransportKind kind;
+  std::string rest;
+  if (url.rfind("rs://", 0) == 0) {
+    kind = TransportKind::kRawSocket;
+    rest = url.substr(5);
+  } else if (url.rfind("ws://", 0) == 0) {
+    kind = TransportKind::kWebSocket;
+    rest = url.substr(5);
+  } else {
+    usage_error("--url must start with rs:// or ws://");
+  }
+  auto slash = rest.find('/');
+  std::string path = slash == std::string::npos ? "/" : rest.substr(slash);
+  rest = rest.substr(0, slash);
+  auto colon = rest.rfind(':');
+  if (colon == std::string::npos) usage_error("--url needs a port");
+  std::string host = rest.substr(0, colon);
+  auto port = static_cast<std::uint16_t>(std::stoul(rest.substr(colon + 1)));
+
+  std::optional<KeyRing> ring;
+  std::optional<PayloadCodec> codec;
+  try {
+    if (!keyring_path.empty()) {
+      std::ifstream in(keyring_path);
+      if (!in) usage_error("cannot read " + keyring_path);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      ring.emplace(load_keyring_json(ss.str()));
+      codec.emplace(*ring);
+    }
+  } catch (const Error& e) {
+    std::cerr << "wampbox-client: keyring: " << e.what() << "\n";
+    return 2;
+  }
+  auto arg_value = [&](std::size_t i, Value dflt) -> Value {
+    if (pos.size() <= i) return dflt;
+    try {
+      return json_parse(pos[i]);
+    } catch (const Error& e) {
+      usage_error("bad JSON value " + pos[i] + ": " + e.what());
+    }
+  };
+
+  asio::io_context io;
+  int rc = 0;
+  std::size_t done = 0;
+  try {
+    ConnectOptions co;
+    co.kind = kind;
+    co.serializer = ser;
+    co.ws_path = path;
+    co.timeout = timeout;
+    auto conn = connect(io, host, port, co);
+    SessionOptions so;
+    so.codec = codec ? &*codec : nullptr;
+    so.refuse_plaintext = refuse_plaintext;
+    Session session(io, conn, so);
+    session.join(realm, timeout);
+    if (command == "publish") {
+      if (pos.size() < 3) usage_error("publish TOPIC ARGS [KWARGS]");
+      Value args = arg_value(2, Array{}), kwargs = arg_value(3, Object{});
+      for (std::size_t i = 0; i < count; ++i) {
+        auto pub = session.publish(pos[1], args, kwargs, acknowledge, timeout);
+        ++done;
+        if (pub) std::cout << "{\"published\":" << *pub << "}\n";
+      }
+      // Let the router take everything before GOODBYE (flush the queue).
+      session.run_until([&] { return session.connection().queued_bytes() == 0; }, timeout);
+    } else if (command == "subscribe") {
+      if (pos.size() < 2) usage_error("subscribe TOPIC");
+      auto sub = session.subscribe(pos[1], [&](const Event& ev) {
+        ++done;
+        std::cout << "{\"event\":{\"args\":" << jstr(ev.args) << ",\"kwargs\":" << jstr(ev.kwargs)
+                  << ",\"details\":" << jstr(details_value(ev.details)) << ",\"encrypted\":"
+                  << (ev.encrypted ? "true" : "false") << ",\"topic\":" << jstr(Value(ev.topic)) << "}}\n"
+                  << std::flush;
+      }, timeout);
+      std::cout << "{\"ready\":{\"subscription\":" << sub << "}}" << std::endl;
+      if (!session.run_until([&] { return done >= count; }, timeout)) rc = 1;
+    } else if (command == "call") {
+      if (pos.size() < 3) usage_error("call PROC ARGS [KWARGS]");
+      Value args = arg_value(2, Array{}), kwargs = arg_value(3, Object{});
+      for (std::size_t i = 0; i < count; ++i) {
+        try {
+          CallResult r = session.call(pos[1], args, kwargs, timeout);
+          ++done;
+          std::cout << "{\"result\":{\"args\":" << jstr(r.args) << ",\"kwargs\":" << jstr(r.kwargs)
+                    << ",\"details\":" << jstr(details_value(r.details))
+                    << ",\"encrypted\":" << (r.encrypted ? "true" : "false") << "}}" << std::endl;
+        } catch (const WampError& e) {
+          rc = 1;
+          std::cout << "{\"error\":" << jstr(Value(e.uri())) << ",\"args\":" << jstr(e.args())
+                    << ",\"kwargs\":" << jstr(e.kwargs()) << "}" << std::endl;
+          if (e.uri() == "wamp.error.timeout" || e.uri() == "wampbox.error.connection_lost") break;
+        }
+      }
+    } else if (command == "serve") {
+      if (pos.size() < 2) usage_error("serve PROC");
+      auto reg = session.enroll(pos[1], [&](const Invocation& inv) {
+        ++done;
+        std::cout << "{\"invocation\":{\"args\":" << jstr(inv.args) << ",\"kwargs\":" << jstr(inv.kwargs)
+                  << ",\"details\":" << jstr(details_value(inv.details))
+                  << ",\"encrypted\":" << (inv.encrypted ? "true" : "false") << "}}" << std::endl;
+        return CallResult{inv.args, inv.kwargs, {}, false};
+      }, timeout);
+      std::cout << "{\"ready\":{\"registration\":" << reg << "}}" << std::endl;
+      if (!session.run_until([&] { return done >= count; }, timeout)) rc = 1;
+      session.run_until([&] { return session.connection().queued_bytes() == 0; }, timeout);
+    } else if (command == "ping") {
+      session.connection().ping(Bytes{'w', 'b'});
+      if (!session.run_until([&] { return session.connection().pongs_received() > 0; }, timeout)) rc = 1;
+      done = session.connection().pongs_received();
+      std::cout << "{\"pongs\":" << done << "}" << std::endl;
+    } else if (command == "send-hex") {
+      if (pos.size() < 2) usage_error("send-hex HEX");
+      session.send_raw(from_hex(pos[1]));
+      try {
+        session.run_until([] { return false; }, timeout);
+      } catch (const WampError&) {
+      }
+      std::cout << "{\"closed\":" << (session.connected() ? "false" : "true")
+                << ",\"reason\":" << jstr(Value(session.close_reason())) << "}" << std::endl;
+      return 0;
+    } else {
+      usage_error("unknown command " + command);
+    }
+    std::vector<Value> refusals;
+    for (const auto& r : session.refusals()) refusals.emplace_back(r);
+    std::cout << "{\"summary\":{\"done\":" << done << ",\"dropped\":" << session.events_dropped()
+              << ",\"refusals\":" << jstr(Value(Array(refusals))) << "}}" << std::endl;
+    session.leave(Millis(2000));
+  } catch (const WampError& e) {
+    std::cout << "{\"error\":" << jstr(Value(e.uri())) << ",\"args\":" << jstr(e.args()) << "}" << std::endl;
+    return 1;
+  } catch (const std::exception& e) {
+    std::cout << "{\"error\":\"wampbox.error.client\",\"args\":" << jstr(Value(Array{Value(std::string(e.what()))}))
+              << "}" << std::endl;
+    return 1;
+  }
+  return rc;
+}
