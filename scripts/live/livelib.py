@@ -307,3 +307,95 @@ def frame_attributes(frame, ser):
     payload_index = {16: 4, 36: 4, 48: 4, 68: 4, 70: 3, 50: 3, 8: 5}[t]
     payload = obj[payload_index] if len(obj) > payload_index else None
     return t, attrs, payload
+
+
+# ------------------------------------------------- a raw RawSocket client (tests)
+
+class RawClient:
+    """A minimal WAMP-over-RawSocket client on a plain socket, for frames the real
+    clients never send: PPT publications, garbage and oversize frames. Every
+    receive is bounded by `timeout` seconds."""
+
+    SER_IDS = {"json": 1, "msgpack": 2, "cbor": 3}
+
+    def __init__(self, port, serializer="msgpack", timeout=5.0, length_exp=15):
+        import socket
+        self.ser = serializer
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.s.sendall(bytes([0x7F, (length_exp << 4) | self.SER_IDS[serializer], 0, 0]))
+        reply = self._recv_exact(4)
+        if reply[0] != 0x7F or (reply[1] & 0x0F) == 0:
+            raise RuntimeError(f"rawsocket handshake refused: {reply.hex()}")
+        self.router_max = 1 << (9 + (reply[1] >> 4))
+
+    def _recv_exact(self, n):
+        buf = b""
+        while len(buf) < n:
+            chunk = self.s.recv(n - len(buf))
+            if not chunk:
+                raise ConnectionError("closed by router")
+            buf += chunk
+        return buf
+
+    def encode(self, obj):
+        if self.ser == "json":
+            from autobahn.wamp.serializer import _dumps
+            return _dumps(obj).encode("utf-8")
+        if self.ser == "msgpack":
+            import msgpack
+            return msgpack.packb(obj, use_bin_type=True)
+        import cbor2
+        return cbor2.dumps(obj)
+
+    def decode(self, data):
+        if self.ser == "json":
+            from autobahn.wamp.serializer import _loads
+            return _loads(data.decode("utf-8"))
+        if self.ser == "msgpack":
+            import msgpack
+            return msgpack.unpackb(data, raw=False)
+        import cbor2
+        return cbor2.loads(data)
+
+    def send_frame(self, data, frame_type=0, length=None):
+        n = len(data) if length is None else length
+        self.s.sendall(bytes([frame_type, (n >> 16) & 0xFF, (n >> 8) & 0xFF, n & 0xFF]) + data)
+
+    def send(self, obj):
+        self.send_frame(self.encode(obj))
+
+    def recv(self):
+        """The next WAMP message (pongs are skipped)."""
+        while True:
+            head = self._recv_exact(4)
+            data = self._recv_exact(int.from_bytes(head[1:], "big"))
+            if head[0] & 7 == 0:
+                return self.decode(data)
+
+    def join(self, realm="realm1"):
+        self.send([1, realm, {"roles": {"publisher": {}, "subscriber": {}, "caller": {}, "callee": {}}}])
+        msg = self.recv()
+        if msg[0] != 2:
+            raise RuntimeError(f"no WELCOME: {msg}")
+        return msg
+
+    def close(self):
+        self.s.close()
+
+
+def write_report(request, filename, title, lines):
+    """Writes `lines` to $WAMPBOX_BUILD_DIR/live/<filename> and prints them on the
+    terminal, past pytest's output capture (the audit is printed for every run)."""
+    out = build_dir() / "live"
+    out.mkdir(parents=True, exist_ok=True)
+    text = "\n".join([title] + list(lines)) + "\n"
+    (out / filename).write_text(text, encoding="utf-8")
+    tr = request.config.pluginmanager.get_plugin("terminalreporter")
+    cm = request.config.pluginmanager.get_plugin("capturemanager")
+    if tr is None:
+        return
+    ctx = cm.global_and_fixture_disabled() if cm is not None else contextlib.nullcontext()
+    with ctx:
+        tr.write_line("")
+        for line in text.splitlines():
+            tr.write_line(line)

@@ -37,6 +37,25 @@ EXPECTED_KWARGS = canon(json.loads(KWARGS))
 SECRETS = json.loads(ARGS) + [json.loads(KWARGS), b"secret-binary-bytes"]
 
 
+REPORT = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report(request):
+    yield
+    L.write_report(request, "interop-report.txt", "live interop runs through wampbox-router "
+                   "(tests/py/test_live_interop.py): counts and capture audit per run", REPORT)
+
+
+def audit(r, what):
+    """Every run's capture is searched for the plaintext (see test_live_audit.py)."""
+    size, n, found = L.audit_capture(r.capture, SECRETS)
+    assert found == [], found
+    REPORT.append(f"  {what}: router stats events={r.stats['events']} invocations={r.stats['invocations']} "
+                  f"results={r.stats['results']} errors={r.stats['errors']}; plaintext needles found in "
+                  f"{size} captured bytes: 0 of {n}")
+
+
 @pytest.fixture(scope="module")
 def work(tmp_path_factory):
     d = tmp_path_factory.mktemp("live")
@@ -82,6 +101,7 @@ def test_pubsub_every_pairing(work, pub):
             for s in subs:
                 s.kill()
     assert r.stats["events"] == 24
+    audit(r, "pubsub publisher " + "-".join(pub) + " -> 12 subscribers, 24 events decrypted exactly")
 
 
 CALLEES = [("wb", "rs", "json"), ("wb", "ws", "cbor"), ("ab", "ws", "msgpack"), ("ab", "rs", "cbor")]
@@ -119,6 +139,7 @@ def test_rpc_every_pairing(work, i):
             for k in callers:
                 k.kill()
     assert r.stats["invocations"] == 6 and r.stats["results"] == 6
+    audit(r, "rpc callee " + "-".join(callee) + " <- 6 callers, 6 calls decrypted exactly both ways")
 
 
 def _no_plaintext(lines):
@@ -176,3 +197,4 @@ def test_hostile_router(work, mode):
             for p in subs + callees:
                 p.kill()
     assert r.stats["tampered" if mode == "tamper" else "swapped"] >= 3
+    audit(r, f"hostile {mode}: receivers refused with {want}, no plaintext released")
