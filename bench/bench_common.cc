@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -110,6 +111,10 @@ std::string plaintext_of(std::string_view uri, const Value& args, const Value& k
 std::vector<Input> load_inputs(const std::string& dir) {
   if (dir.empty()) throw std::runtime_error("no inputs directory: pass --inputs=DIR or set WAMPBOX_BENCH_INPUTS");
   const std::string manifest_path = dir + "/manifest.json";
+  if (!std::filesystem::exists(manifest_path)) {
+    throw std::runtime_error("no benchmark inputs in " + dir + ": write them with /usr/bin/python3 "
+                             "scripts/bench/gen_inputs.py --out " + dir + " (scripts/bench.sh does)");
+  }
   const Value manifest = json_parse(read_file(manifest_path));
   const Value* list = manifest.find("inputs");
   if (list == nullptr || list->kind() != Value::Kind::kArray) {

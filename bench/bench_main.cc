@@ -3,9 +3,9 @@
 //
 //   wampbox_bench [--inputs=DIR] [Google Benchmark flags]
 //
-// DIR holds the inputs scripts/bench/gen_inputs.py writes (the build
-// generates them; see docs/performance.md). Default: $WAMPBOX_BENCH_INPUTS, else
-// the build's own bench/inputs.
+// DIR holds the inputs scripts/bench/gen_inputs.py writes (scripts/bench.sh
+// runs it; the build does not, so it needs no Python; see docs/performance.md).
+// Default: $WAMPBOX_BENCH_INPUTS, else the build's own bench/inputs.
 #include <sodium.h>
 
 #include <cstdio>

@@ -17,6 +17,8 @@
 #
 # Steps, and what they write to DIR:
 #   build        cmake Release build of wampbox_bench and wampbox_bench_gate
+#   inputs       scripts/bench/gen_inputs.py into BUILD_DIR/bench/inputs (the
+#                payloads' exact Autobahn plaintexts; skipped when current)
 #   wampbox      wampbox_bench, all families: wampbox.json (+ wampbox.txt console)
 #   autobahn     Autobahn|Python vs wampbox alternately: autobahn.json, autobahn.md
 #   instructions callgrind instruction counts vs bench/baselines/instructions.json:
@@ -55,7 +57,7 @@ while [[ $# -gt 0 ]]; do
     --quick) REPS=1; MIN_TIME=0.05; AB_ROUNDS=3; AB_MIN_TIME=0.15 ;;
     --smoke) SMOKE=1; REPS=1; MIN_TIME=0.001; AB_ROUNDS=1; AB_MIN_TIME=0.01 ;;
     --compare) COMPARE=1 ;;
-    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
     *) echo "bench: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -92,6 +94,11 @@ do_build() {
       -DWAMPBOX_BUILD_CONFORMANCE=OFF -DWAMPBOX_BUILD_CLI=OFF -DWAMPBOX_BUILD_BENCHMARKS=ON >/dev/null
   fi
   cmake --build "$BUILD_DIR" -j "$JOBS" --target wampbox_bench wampbox_bench_gate -- --quiet
+}
+
+do_inputs() {
+  # Not made by the build (which needs no Python); the binaries read them from here by default.
+  "$PYTHON" scripts/bench/gen_inputs.py --out "$BUILD_DIR/bench/inputs"
 }
 
 do_wampbox() {
@@ -149,6 +156,7 @@ do_compare() {
 
 rm -f "$OUT/autobahn.json" "$OUT/instructions.json"
 [[ $BUILD -eq 1 ]] && step build do_build
+step inputs do_inputs
 step wampbox do_wampbox
 step autobahn do_autobahn
 if [[ $SMOKE -eq 0 ]]; then

@@ -6,11 +6,13 @@ serializer._dumps({"uri": URI, "args": args, "kwargs": kwargs}) in UTF-8.
 
 The C++ benchmarks (bench/) read these files, so the benchmarks, the
 Autobahn side (scripts/bench/autobahn_bench.py) and the tests all use the
-same values. The build generates them (bench/CMakeLists.txt, a custom command
-that reruns when payloads.py or this script change) into
-<build>/bench/inputs; nothing large is committed.
+same values. The build does not make them (building the library and the
+benchmarks needs no Python): scripts/bench.sh runs this script into
+<build>/bench/inputs (where the binaries look by default) before it runs a
+benchmark, and the bench tests (tests/py/test_bench_*.py) do the same through
+ensure(). Nothing large is committed.
 
-    gen_inputs.py --out DIR
+    gen_inputs.py --out DIR     # writes DIR unless it already holds exactly these inputs
 
 DIR/manifest.json lists every input: {"uri", "seed", "inputs": [{"name",
 "shape", "size", "file", "plaintext_bytes", "sha256"}]}.
@@ -52,35 +54,59 @@ def plaintext(shape, size, seed=SEED, uri=URI):
     return _dumps({"uri": uri, "args": args, "kwargs": kwargs}).encode("utf-8")
 
 
-def generate(out_dir):
-    os.makedirs(out_dir, exist_ok=True)
-    entries = []
+def _entries():
+    """(manifest entry, bytes) for every input, computed now."""
+    out = []
     for shape, size in input_list():
         data = plaintext(shape, size)
-        name = f"{shape}/{size}"
-        fname = f"{shape}_{size}.json"
-        tmp = os.path.join(out_dir, fname + ".tmp")
+        out.append((dict(name=f"{shape}/{size}", shape=shape, size=size, file=f"{shape}_{size}.json",
+                         plaintext_bytes=len(data), sha256=hashlib.sha256(data).hexdigest()), data))
+    return out
+
+
+def _current(out_dir, manifest):
+    """True if out_dir holds exactly `manifest` and files with its hashes."""
+    try:
+        with open(os.path.join(out_dir, "manifest.json"), encoding="utf-8") as f:
+            if json.load(f) != manifest:
+                return False
+        for e in manifest["inputs"]:
+            with open(os.path.join(out_dir, e["file"]), "rb") as f:
+                if hashlib.sha256(f.read()).hexdigest() != e["sha256"]:
+                    return False
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def ensure(out_dir):
+    """Makes out_dir hold the current inputs; returns (manifest, whether it
+    wrote them). Files are replaced atomically, the manifest last, so a
+    reader never sees a manifest whose files are not written yet."""
+    entries = _entries()
+    manifest = dict(uri=URI, seed=SEED, inputs=[e for e, _ in entries])
+    if _current(out_dir, manifest):
+        return manifest, False
+    os.makedirs(out_dir, exist_ok=True)
+    for e, data in entries:
+        tmp = os.path.join(out_dir, e["file"] + ".tmp")
         with open(tmp, "wb") as f:
             f.write(data)
-        os.replace(tmp, os.path.join(out_dir, fname))
-        entries.append(dict(name=name, shape=shape, size=size, file=fname, plaintext_bytes=len(data),
-                            sha256=hashlib.sha256(data).hexdigest()))
-    manifest = dict(uri=URI, seed=SEED, inputs=entries)
+        os.replace(tmp, os.path.join(out_dir, e["file"]))
     tmp = os.path.join(out_dir, "manifest.json.tmp")
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(manifest, f, indent=1)
         f.write("\n")
-    # The manifest is written last: it is the build system's output marker.
     os.replace(tmp, os.path.join(out_dir, "manifest.json"))
-    return manifest
+    return manifest, True
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True, help="output directory")
     a = ap.parse_args()
-    m = generate(a.out)
-    print(f"gen_inputs: {len(m['inputs'])} inputs in {a.out}")
+    m, wrote = ensure(a.out)
+    print(f"gen_inputs: {len(m['inputs'])} inputs in {a.out}" + ("" if wrote else " (already current)"))
 
 
 if __name__ == "__main__":

@@ -175,3 +175,16 @@ def _binary_or_none():
         return wcli.find_binary()
     except FileNotFoundError:
         return None
+
+
+@pytest.fixture(scope="session")
+def bench_inputs():
+    """The benchmark inputs in <WAMPBOX_BUILD_DIR>/bench/inputs, where the
+    bench binaries read them by default. The build does not make them (it needs
+    no Python); scripts/bench.sh and these tests write them with
+    scripts/bench/gen_inputs.py, only when missing or stale."""
+    sys.path.insert(0, str(REPO / "scripts" / "bench"))
+    import gen_inputs
+    out = wcli.build_dir() / "bench" / "inputs"
+    gen_inputs.ensure(str(out))
+    return out

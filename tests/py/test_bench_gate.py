@@ -2,7 +2,8 @@
 
 * The deterministic gate: instruction counts per message of a few key paths
   (wampbox_bench_gate under callgrind, scripts/bench/instr_gate.py) against
-  bench/baselines/instructions.json, tolerance 5%; and the proof that it
+  bench/baselines/instructions.json, tolerance 5%, on the inputs conftest's
+  bench_inputs writes (the build does not); and the proof that it
   catches a slowdown (the driver's --inject-slowdown adds work to one path:
   the gate must exit non-zero and name that path).
 * The statistical comparison of timings (scripts/bench/compare.py,
@@ -41,7 +42,7 @@ def _gate(*args):
                           capture_output=True, text=True, timeout=600)
 
 
-def test_gate_passes_on_key_paths(tmp_path):
+def test_gate_passes_on_key_paths(tmp_path, bench_inputs):
     r = _gate("--json", str(tmp_path / "instr.json"))
     assert r.returncode == 0, r.stdout + r.stderr
     with open(tmp_path / "instr.json", encoding="utf-8") as f:
@@ -50,7 +51,7 @@ def test_gate_passes_on_key_paths(tmp_path):
     assert len(paths) >= 4 and SLOWED in paths and all(v > 0 for v in paths.values())
 
 
-def test_gate_fails_on_injected_slowdown():
+def test_gate_fails_on_injected_slowdown(bench_inputs):
     r = _gate("--paths", f"{SLOWED},ceiling/seal/4096", "--inject-slowdown", f"{SLOWED}=3000")
     assert r.returncode == 1, r.stdout + r.stderr
     fail_lines = [line for line in r.stdout.splitlines() if "FAIL" in line]

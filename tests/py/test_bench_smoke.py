@@ -35,8 +35,9 @@ def _need(path):
 
 
 @pytest.fixture(scope="module")
-def smoke(tmp_path_factory):
-    """(path of the JSON, parsed JSON) of one run of every benchmark."""
+def smoke(tmp_path_factory, bench_inputs):
+    """(path of the JSON, parsed JSON) of one run of every benchmark (on the
+    inputs conftest's bench_inputs writes into the build directory)."""
     _need(BENCH)
     out = tmp_path_factory.mktemp("bench") / "smoke.json"
     r = subprocess.run([str(BENCH), "--benchmark_min_time=0.001", f"--benchmark_out={out}",
@@ -129,18 +130,37 @@ def test_sender_and_crypto_do_not_allocate(smoke):
     assert not allocating, allocating
 
 
-def test_inputs_are_current():
-    """The inputs the build generated are what payloads.shaped gives now
-    (the build regenerates them when payloads.py changes; this catches a
-    build directory that was not rebuilt)."""
-    _need(INPUTS / "manifest.json")
+def test_inputs_are_current(bench_inputs, tmp_path):
+    """The inputs the benchmarks read are what payloads.shaped gives now, file
+    by file; gen_inputs.ensure leaves current inputs alone and rewrites stale
+    ones (the build does not make them, so this is what keeps them fresh)."""
     sys.path.insert(0, str(SCRIPTS))
     import gen_inputs
+    assert bench_inputs == INPUTS
     with open(INPUTS / "manifest.json", encoding="utf-8") as f:
-        have = {e["name"]: e["sha256"] for e in json.load(f)["inputs"]}
+        manifest = json.load(f)
+    have = {e["name"]: e["sha256"] for e in manifest["inputs"]}
     want = {f"{shape}/{size}": hashlib.sha256(gen_inputs.plaintext(shape, size)).hexdigest()
             for shape, size in gen_inputs.input_list()}
-    assert have == want, "stale benchmark inputs: rebuild (cmake --build) to regenerate"
+    assert have == want
+    for e in manifest["inputs"]:
+        assert hashlib.sha256((INPUTS / e["file"]).read_bytes()).hexdigest() == e["sha256"], e["file"]
+    assert gen_inputs.ensure(str(INPUTS))[1] is False
+    # A stale copy (one file changed) is rewritten.
+    stale = tmp_path / "inputs"
+    gen_inputs.ensure(str(stale))
+    victim = stale / manifest["inputs"][0]["file"]
+    victim.write_bytes(b"[]")
+    assert gen_inputs.ensure(str(stale))[1] is True
+    assert hashlib.sha256(victim.read_bytes()).hexdigest() == manifest["inputs"][0]["sha256"]
+
+
+def test_bench_without_inputs_says_how_to_make_them(tmp_path):
+    _need(BENCH)
+    r = subprocess.run([str(BENCH), f"--inputs={tmp_path}", "--benchmark_filter=path/sender/json/PUBLISH/small_rpc/16$",
+                        "--benchmark_min_time=0.001"], capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0
+    assert "scripts/bench/gen_inputs.py" in r.stdout + r.stderr
 
 
 def test_targets_plots_and_summary(smoke, tmp_path):
