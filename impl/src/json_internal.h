@@ -1,0 +1,54 @@
+// Private to the JSON reader (json_read.cc) and writer (json_write.cc): the
+// byte scan both use. The bytes that must be escaped when writing a string are
+// exactly the bytes that end a plain run when reading one: '"', '\\' and the
+// C0 controls.
+#pragma once
+
+#include <array>
+#include <cstddef>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace wampbox::json_internal {
+
+constexpr std::array<bool, 256> make_special_table() {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[c] = true;
+  t['"'] = true;
+  t['\\'] = true;
+  return t;
+}
+constexpr std::array<bool, 256> kSpecial = make_special_table();
+
+/// First byte in [p, end) that is '"', '\\' or < 0x20; `end` if none.
+inline const char* find_special(const char* p, const char* end) {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i bslash = _mm_set1_epi8('\\');
+  const __m128i c1f = _mm_set1_epi8(0x1f);
+  const __m128i zero = _mm_setzero_si128();
+  auto mask16 = [&](const char* s) {
+    __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s));
+    // x <= 0x1f (unsigned) <=> saturating x - 0x1f == 0.
+    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
+                             _mm_cmpeq_epi8(_mm_subs_epu8(x, c1f), zero));
+    return static_cast<unsigned>(_mm_movemask_epi8(m));
+  };
+  while (end - p >= 32) {
+    unsigned m = mask16(p) | (mask16(p + 16) << 16);
+    if (m) return p + __builtin_ctz(m);
+    p += 32;
+  }
+  while (end - p >= 16) {
+    unsigned m = mask16(p);
+    if (m) return p + __builtin_ctz(m);
+    p += 16;
+  }
+#endif
+  while (p < end && !kSpecial[static_cast<unsigned char>(*p)]) ++p;
+  return p;
+}
+
+}  // namespace wampbox::json_internal
