@@ -94,23 +94,20 @@ LAYER_OF = {"crypto_box_test.json": "crypto_box", "keyring_test.json": "keyring"
             "message_json_test.json": "message", "message_msgpack_test.json": "message",
             "message_cbor_test.json": "message"}
 
-# Who confirms each layer's valid vectors. The generator computes with the
-# first, asserts the independent ones listed under "generator asserts" (it
-# stops on any disagreement), and the test command runs the rest.
+# Who confirms each layer's valid vectors: (computed by, asserted by the
+# generator, which stops on any disagreement, run by the test command).
+# tests/py/test_oracle.py checks the counts of the generated table against
+# a run of the oracle.
+ORACLE = "JavaScript oracle"
+CPP = "wampbox C++ (`conformance_test`)"
 CONFIRMERS = {
-    "crypto_box": ("libsodium 1.0.18 (PyNaCl)",
-                   "tweetnacl-js (scripts/js/confirm.js); JavaScript oracle (conformance/adapters/js)"),
-    "keyring": ("Autobahn\\|Python (cryptobox.Key, KeyRing) + libsodium",
-                "JavaScript oracle (conformance/adapters/js, tweetnacl-js)"),
-    "envelope": ("Autobahn\\|Python (KeyRing.encode/decode) + libsodium",
-                 "tweetnacl-js opens every payload (scripts/js/confirm.js); JavaScript oracle "
-                 "(conformance/adapters/js, tweetnacl-js)"),
-    "message": ("Autobahn\\|Python (message classes, serializers: json, msgpack 1.0.3, cbor2 5.4.6) + libsodium",
-                "JavaScript oracle (conformance/adapters/js: own Autobahn validation and Python JSON, "
-                "@msgpack/msgpack, cbor2-js, tweetnacl-js)"),
+    "crypto_box": ("libsodium 1.0.18 (PyNaCl)", "tweetnacl-js (`scripts/js/confirm.js`); " + ORACLE,
+                   CPP + "; wampbox's other crypto backends (`backend_test`)"),
+    "keyring": ("Autobahn\\|Python (`cryptobox.Key`, `KeyRing`) + libsodium", ORACLE, CPP),
+    "envelope": ("Autobahn\\|Python (`KeyRing.encode/decode`) + libsodium",
+                 "tweetnacl-js opens every payload (`scripts/js/confirm.js`); " + ORACLE, CPP),
+    "message": ("Autobahn\\|Python (message classes; json, msgpack 1.0.3, cbor2 5.4.6) + libsodium", ORACLE, CPP),
 }
-TEST_COMMAND_CONFIRMERS = ("wampbox C++ (conformance_test; tests/py/test_runner_adapters.py cpp); JavaScript oracle "
-                           "over the whole corpus (tests/py/test_oracle.py)")
 
 
 def valid_by_layer(files):
@@ -122,12 +119,12 @@ def valid_by_layer(files):
 
 
 def confirmations_table(valid):
-    lines = ["| layer | valid vectors | computed by | generator asserts (stops on any disagreement) | "
-             "test command also runs |", "|---|---:|---|---|---|"]
+    lines = ["| layer | valid vectors | computed by | asserted by the generator | also run by the test command |",
+             "|---|---:|---|---|---|"]
     for layer in ("crypto_box", "keyring", "envelope", "message"):
-        made, asserted = CONFIRMERS[layer]
-        lines.append("| %s | %d | %s | %s | %s |" % (layer, valid.get(layer, 0), made, asserted,
-                                                     TEST_COMMAND_CONFIRMERS))
+        made, asserted, tested = CONFIRMERS[layer]
+        lines.append("| %s | %d | %s | %s | %s; %s over the whole corpus (`test_oracle.py`) |" % (
+            layer, valid.get(layer, 0), made, asserted, tested, ORACLE))
     return "\n".join(lines)
 
 

@@ -44,6 +44,23 @@ def test_every_valid_vector_of_every_layer():
     assert sum(1 for c in valid if c["layer"] == "message") > 1000
 
 
+
+def test_confirmation_table_matches_a_run():
+    """fixtures/README.md's generated confirmation table: its per-layer counts of
+    valid vectors are what this run of the oracle passed."""
+    import re
+    with open(os.path.join(T.fixtures_dir(), "README.md"), encoding="utf-8") as f:
+        text = f.read()
+    block = re.search(r"<!-- BEGIN GENERATED CONFIRMATIONS .*?-->\n(.*?)<!-- END GENERATED CONFIRMATIONS -->", text, re.S)
+    assert block, "fixtures/README.md lacks the generated confirmation table"
+    table = {m.group(1): int(m.group(2)) for m in re.finditer(r"^\| (\w+) \| (\d+) \|", block.group(1), re.M)}
+    rep, _ = run()
+    passed = {}
+    for c in rep["cases"]:
+        if c["result"] == "valid" and c["verdict"] == "pass":
+            passed[c["layer"]] = passed.get(c["layer"], 0) + 1
+    assert table == passed
+
 def test_invalid_and_acceptable_vectors():
     rep, rc = run()
     bad = [(c["key"], c["verdict"], c.get("failure_kind"), c["reason"]) for c in rep["cases"]
