@@ -41,7 +41,7 @@ def client_bin():
 
 
 def write_keyring(path, prefix=PREFIX, parts=None):
-    """The crossbar-examples sample keys (facts doc section 2) for `prefix`."""
+    """The crossbar-examples sample keys (autobahn_ref.SAMPLE_KEYS) for `prefix`."""
     Path(path).write_text(json.dumps({prefix: dict(parts or ref.SAMPLE_KEYS)}), encoding="utf-8")
     return path
 

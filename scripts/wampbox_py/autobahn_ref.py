@@ -46,8 +46,8 @@ from wampbox_py import messages  # noqa: E402
 
 AUTOBAHN_VERSION = autobahn.__version__
 
-# Sample keys published in crossbar-examples encryption/cryptobox/sample_keys.py
-# (facts doc section 2). Base64, 32 bytes each.
+# Sample keys published in crossbar-examples encryption/cryptobox/sample_keys.py.
+# Base64, 32 bytes each.
 SAMPLE_KEYS = {
     "originator_priv": "6m0rnaVAP0PvvkS11QLKYVHDUqC8sQYrj5t+ez+yhYM=",
     "originator_pub": "GTtQ37XGJO2O4R8Dvx4AUo8pe61D9evIWpKGQAPdOh0=",
@@ -59,7 +59,7 @@ SAMPLE_KEYS = {
 ORIGINATOR_ONLY = {"originator_priv": SAMPLE_KEYS["originator_priv"], "responder_pub": SAMPLE_KEYS["responder_pub"]}
 RESPONDER_ONLY = {"responder_priv": SAMPLE_KEYS["responder_priv"], "originator_pub": SAMPLE_KEYS["originator_pub"]}
 
-# Prefix of the worked example (facts doc section 6).
+# Prefix of Autobahn's cryptobox worked example (worked_example_frame()).
 EXAMPLE_PREFIX = "com.myapp.encrypted."
 
 MESSAGE_TYPES = ("PUBLISH", "EVENT", "CALL", "INVOCATION", "YIELD", "RESULT", "ERROR")
@@ -486,8 +486,10 @@ def values_equal(a, b):
 
 
 def worked_example_frame():
-    """The facts doc section 6 worked example, rebuilt with Autobahn (a
-    sanity check of this module itself)."""
+    """Autobahn's cryptobox worked example: the sample keys, nonce 00 01 ..
+    17, publish('com.myapp.encrypted.hello', ['Counter is at 1']) as JSON;
+    the KnownAnswer vector of fixtures/payload_test.json. Rebuilt with
+    Autobahn (a sanity check of this module itself)."""
     ring = make_keyring({EXAMPLE_PREFIX: SAMPLE_KEYS})
     return build_frame("PUBLISH", "json", "com.myapp.encrypted.hello", ["Counter is at 1"], {},
                        keyring=ring, nonce=bytes(range(24)))

@@ -85,7 +85,7 @@ def main():
     ring = make_ring()
     lines = []
     for i, (name, is_originating, uri, args, kwargs) in enumerate(CASES):
-        # The worked example of the facts doc uses nonce 00 01 .. 17; the others
+        # Autobahn's worked example uses nonce 00 01 .. 17; the others
         # differ per case so that no two cases share a nonce.
         nonce = bytes(range(24)) if i == 0 else bytes(((i * 37 + j * 11) & 0xFF) for j in range(24))
         cryptobox.random = lambda n, _nonce=nonce: _nonce[:n]

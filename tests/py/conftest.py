@@ -24,8 +24,8 @@ if str(REPO / "scripts") not in sys.path:  # pytest.ini's pythonpath does this t
 from wampbox_py import autobahn_ref as ref  # noqa: E402
 from wampbox_py import cli as wcli  # noqa: E402
 
-# The keyring the cross-check uses: the worked example's prefix (facts doc
-# section 6), no default key, so every URI below must be found by prefix.
+# The keyring the cross-check uses: the worked example's prefix
+# (autobahn_ref.worked_example_frame), no default key, so every URI below must be found by prefix.
 PREFIX = ref.EXAMPLE_PREFIX
 URIS = {
     "PUBLISH": PREFIX + "topic1",

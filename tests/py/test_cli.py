@@ -395,7 +395,7 @@ def test_invalid_keyring_files(wampbox, keydir):
 
 
 def test_hex_keys_accepted(wampbox, keydir):
-    """The facts doc: Autobahn rejects hex keys; wampbox accepts them (the
+    """Autobahn rejects hex keys; wampbox accepts them (the
     format crossbar keygen prints). Same keys in hex open the worked example."""
     def to_hex(b64):
         return Base64Encoder.decode(b64.encode()).hex()

@@ -9,8 +9,8 @@ For every message type (7) x serializer (3) x payload of the shared taxonomy
   test_wampbox_reads_plain_frame      (e) wampbox inspect reads Autobahn's plain frame to the same message
 plus rich Options/Details and large ids per type, keyring lookup (longest
 character prefix, default key, one-key form) and Autobahn's silent plaintext
-fallback, CLI I/O forms (--hex, --output, --hex-input), and the facts doc's
-worked example. (c) and (e) also compare the envelope (ids, Options/Details,
+fallback, CLI I/O forms (--hex, --output, --hex-input), and Autobahn's
+worked example (autobahn_ref.worked_example_frame). (c) and (e) also compare the envelope (ids, Options/Details,
 URI) with Autobahn's parse of the same frame.
 
 Values are compared type-strictly, NaN-aware and with dict key order
@@ -287,7 +287,7 @@ WORKED_EXAMPLE = (
 
 
 def test_worked_example_reference():
-    """The reference side reproduces the facts doc's worked example."""
+    """The reference side reproduces Autobahn's worked example."""
     assert ref.worked_example_frame() == WORKED_EXAMPLE
 
 
