@@ -52,7 +52,7 @@ function tweetnaclBackend() {
   const version = require('tweetnacl/package.json').version;
   return {
     name: 'tweetnacl-js', version, lowOrder: 'compute',
-    description: `tweetnacl ${version} (pure JavaScript NaCl) + wampbox-conform's JavaScript envelope`,
+    description: `tweetnacl ${version} (pure JavaScript NaCl) + wampbox-conform's JavaScript envelope and message layer`,
     beforenm: (pk, sk) => nacl.box.before(pk, sk),
     sealAfternm: (msg, nonce, k) => nacl.box.after(msg, nonce, k),
     openAfternm: (ct, nonce, k) => {
@@ -73,7 +73,7 @@ async function libsodiumBackend() {
   return {
     name: 'libsodium-js', version, lowOrder: 'reject',
     description: `libsodium-wrappers ${version} (libsodium ${sodium.sodium_version_string()} in WebAssembly) + ` +
-      "wampbox-conform's JavaScript envelope",
+      "wampbox-conform's JavaScript envelope and message layer",
     beforenm: (pk, sk) => guard(() => sodium.crypto_box_beforenm(pk, sk)),
     sealAfternm: (msg, nonce, k) => sodium.crypto_box_easy_afternm(msg, nonce, k),
     openAfternm: (ct, nonce, k) => guard(() => sodium.crypto_box_open_easy_afternm(ct, nonce, k)),
@@ -273,7 +273,14 @@ async function main() {
   if (CRYPTO === 'tweetnacl') C = tweetnaclBackend();
   else if (CRYPTO === 'libsodium') C = await libsodiumBackend();
   else { process.stderr.write(`unknown --crypto ${CRYPTO}\n`); process.exit(2); }
-  await wire.cborInit();
+  try {
+    wire.msgpackInit();
+    await wire.cborInit();
+  } catch (e) {
+    process.stderr.write(`adapter.js: a pinned package is missing (${e.message.split('\n')[0]}); ` +
+      'run `npm ci --prefix conformance/adapters/js` (scripts/setup.sh does)\n');
+    process.exit(2);
+  }
   const H = makeHandlers(C);
   const hello = {
     type: 'hello', protocol: PROTOCOL,
