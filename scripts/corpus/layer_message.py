@@ -138,7 +138,13 @@ NOTES = {
                                        "(protocol_error)."),
     "BadId": ("MALFORMED_INPUT", "A request/subscription/publication/registration id that is not an integer in "
                                  "[0, 2^53], or an invalid ERROR request type: must fail (protocol_error)."),
-    "BadOptions": ("MALFORMED_INPUT", "Options/Details not a map with string keys: must fail (protocol_error)."),
+    "BadOptions": ("MALFORMED_INPUT", "Options/Details not a map: must fail (protocol_error). A map with a "
+                                      "non-text key also fails, with parse_error (see NonTextMapKey)."),
+    "NonTextMapKey": ("MALFORMED_INPUT", "A MessagePack/CBOR map with a non-text (integer) key: must fail with "
+                                         "parse_error. The value model has text keys only, so it is a reading "
+                                         "error, not a WAMP check (msgpack-python refuses it while unpacking: "
+                                         "strict_map_key; cbor2 reads it and Autobahn's parser then raises a "
+                                         "ProtocolError)."),
     "BadUri": ("MALFORMED_INPUT", "Topic/Procedure/Error not a string, or not a URI by Autobahn's loose pattern "
                                   "^([^\\s\\.#]+\\.)*([^\\s\\.#]+)$: must fail (protocol_error)."),
     "BadArgs": ("MALFORMED_INPUT", "Arguments not a list (or null before ArgumentsKw), ArgumentsKw not a map: "
@@ -779,7 +785,7 @@ def _build_one(reg, js, sources, ser):
             raw = list(shortest)
             raw[optpos] = {1: True}
             bad_raw("bad/options/%s/int-key" % tname, "%s Options/Details with an integer key" % tname,
-                    ["BadOptions"], raw, "parse_error")
+                    ["BadOptions", "NonTextMapKey"], raw, "parse_error")
         if tname in ("PUBLISH", "CALL", "ERROR"):
             upos = optpos + 1
             for name, v in (("integer", 1), ("null", None), ("list", []), ("empty", ""), ("space", "com.example.a b"),
@@ -921,6 +927,12 @@ def _build_one(reg, js, sources, ser):
             b"\x9f\x10\x01\xa0" + cb_text(T), "parse_error")
         bad("bad/cbor/text-chunk-bytes", "indefinite text string with a byte-string chunk", ["InvalidSyntax"],
             b"\x84\x10\x01\xa0\x7f\x41\x61\xff", "parse_error")
+
+    import types
+    import layer_depth
+    layer_depth.add(types.SimpleNamespace(ser=ser, tf=tf, reg=reg, js=js, src=src, make=make, dumps=dumps, loads=loads,
+                                          plain_struct=plain_struct, opened_struct=opened_struct,
+                                          CALLER_RING=CALLER_RING, CALLEE_RING=CALLEE_RING))
 
     # Keep only the flags this file uses.
     used = {f for gr in tf.groups for t in gr.tests for f in t["flags"]}

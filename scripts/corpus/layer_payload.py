@@ -507,6 +507,8 @@ def build_payload(reg, js, sources):
             fields["error"] = error
         gc.add(reg, key, "crafted plaintext: " + name, result, flags, **fields)
         confirm_js(key, "responder", payload, plaintext)
+    import layer_depth
+    layer_depth.add_envelope(tf, reg, js, src, confirm_js)
     return tf
 
 
@@ -698,4 +700,6 @@ def build_keyring(reg, js, sources):
                                                          role),
                            "%s -> %s (%s)" % (uri, "no key" if prefix is None else repr(prefix), role), result, fl,
                            uri=uri, role=role, prefix=prefix, sharedKey=None if shared is None else h(shared))
+    import layer_depth
+    layer_depth.add_keyring(tf, reg, src)
     return tf

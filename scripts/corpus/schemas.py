@@ -222,7 +222,7 @@ def all_schemas():
         group_schema("FrameDecodeTest", "frame_decode", ser, ["serializer"],
                      {"frame": H, "message": M, "error": ERR}, ["frame"]),
         group_schema("FrameSealTest", "frame_seal", ser_ring, ["serializer", "keyring"],
-                     {"message": M, "payloadUri": {"type": "string"}, "nonce": hexbytes(24), "frame": H},
+                     {"message": M, "payloadUri": {"type": "string"}, "nonce": hexbytes(24), "frame": H, "error": ERR},
                      ["message", "payloadUri", "nonce", "frame"]),
         group_schema("FrameOpenTest", "frame_decode_open", ser_ring, ["serializer", "keyring"],
                      {"frame": H, "uri": {"type": "string"}, "message": M, "error": ERR}, ["frame", "uri"]),
