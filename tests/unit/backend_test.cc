@@ -3,34 +3,33 @@
 // crypto_box layer (fixtures/crypto_box_test.json, operations box, beforenm,
 // box_afternm; fixtures/README.md).
 //
-// Why here and not in the conformance runner: the runner drives adapter
-// processes through a protocol that names one implementation per adapter;
-// the backends are in-process alternatives behind one C++ interface, so a
-// GoogleTest binary parameterised over available_backends() runs them all,
-// in ctest and under ASan/UBSan, with no protocol change.
+// Why here and not (only) in the conformance runner: the backends are
+// in-process alternatives behind one C++ interface, so a GoogleTest binary
+// parameterised over available_backends() runs them all, in ctest and under
+// ASan/UBSan. The same op table also serves the runner: the C++ adapter's
+// --backend NAME (conformance/adapters/README.md) runs any corpus on any
+// backend.
 //
-// The corpus is read strictly (every field of every object must be consumed;
-// unknown fields, unknown operations, flags missing from `notes`, duplicate
-// tcIds and a wrong numberOfTests fail). Judgement per backend:
-//   valid       accepted with exactly the given outputs, through both paths
-//               (seal/open with the key pair, and beforenm + the afternm
-//               functions); then the derived checks of fixtures/README.md
-//               (tag byte flipped, trailing byte, public key byte flipped)
-//               must fail;
-//   invalid     opening must fail (both paths);
-//   acceptable  either outcome, outputs exact if accepted, consistent across
-//               seal, open and beforenm. The low-order vectors
-//               (LowOrderPublicKey) must follow the backend's declared
+// The corpus is read and judged by conformance/vectors/ (the one reader, op
+// table and judge of conformance_test and the adapter): every field of every
+// object must be consumed; unknown fields, unknown operations, flags missing
+// from `notes`, duplicate tcIds and a wrong numberOfTests fail. Per backend:
+//   valid       accepted with exactly the given outputs (seal and open with
+//               the key pair, beforenm, the afternm functions); then the
+//               derived checks (tag byte flipped, trailing byte, public key
+//               byte flipped) must fail;
+//   invalid     opening must fail;
+//   acceptable  either outcome, outputs exact if accepted. The low-order
+//               vectors (LowOrderPublicKey) must follow the backend's declared
 //               LowOrderPolicy: all rejected (libsodium profile), all
 //               computed (TweetNaCl profile), or some of each (partial).
-// A backend fails the corpus when any vector fails. Such failures are
-// recorded as known deviations below (kKnownDeviations, with the reason); the
-// test then requires exactly those vectors to fail, so that a new failure or
-// a fixed one is noticed, and the report still marks the backend as failed.
-// With WAMPBOX_BACKEND_REPORT_DIR set, each backend's result (counts,
-// observed profile, first failures) is written to <dir>/<backend>.json; that
-// is what scripts/backends.sh uses to leave failing backends out of the
-// published numbers.
+// A backend fails the corpus when any vector fails. Known failures are listed
+// below (kKnownDeviations, with the reason); the test then requires exactly
+// those vectors to fail, and the report marks the backend as failed and lists
+// each vector by tcId and kind ("wrong output on valid input", "invalid input
+// accepted", ...). With WAMPBOX_BACKEND_REPORT_DIR set, each backend's result
+// is written to <dir>/<backend>.json; scripts/backends.sh uses it to leave
+// failing backends out of the published numbers and to table their failures.
 #include "wampbox/backend.h"
 
 #include <gtest/gtest.h>
@@ -57,6 +56,9 @@
 #include "wampbox/keyring.h"
 #include "wampbox/keys.h"
 #include "wampbox/value.h"
+#include "file_test.h"
+#include "judge.h"
+#include "ops.h"
 
 namespace wampbox {
 namespace {
@@ -65,19 +67,6 @@ namespace fs = std::filesystem;
 
 using Key32 = std::array<std::uint8_t, kKeyBytes>;
 using Nonce = std::array<std::uint8_t, kNonceBytes>;
-
-fs::path fixtures_dir() {
-  if (const char* env = std::getenv("WAMPBOX_FIXTURES")) return env;
-  return fs::path(__FILE__).parent_path().parent_path().parent_path() / "fixtures";
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + p.string());
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 Bytes pattern(std::size_t n, std::uint8_t seed = 7) {
   Bytes v(n);
@@ -343,11 +332,17 @@ TEST(PayloadCodecBackend, NullBackendMeansLibsodium) {
 INSTANTIATE_TEST_SUITE_P(Backends, BackendApi, testing::ValuesIn(backend_names()), test_name);
 
 // ---------------------------------------------------------------------------
-// The corpus's crypto_box layer, strictly read
+// The corpus's crypto_box layer, through the shared reader, op table and
+// judge (conformance/vectors/): the box, beforenm and afternm operations call
+// the backend's CryptoBackend functions; the judge applies the backend's
+// declared low-order profile (BackendProfile).
 
-// Vectors a backend is known to fail, by tcId, and why. Such a backend has
-// not passed the corpus: scripts/backends.sh leaves it out of the published
-// numbers.
+// Vectors a backend is known to get wrong, by tcId, and why. Such a backend
+// has not passed the corpus: scripts/backends.sh leaves it out of the
+// published numbers, and its report lists each of these vectors with what
+// went wrong (wrong output on valid input, an invalid box accepted, ...).
+// The test requires exactly these vectors to fail, so that a new failure or a
+// fixed one is noticed.
 struct KnownDeviation {
   std::string_view backend;
   std::set<std::int64_t> tc_ids;
@@ -376,195 +371,31 @@ const KnownDeviation* known_deviation(std::string_view backend) {
   return nullptr;
 }
 
-struct CorpusError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-// An object whose members must all be read.
-class Obj {
- public:
-  Obj(const Value& v, std::string where) : where_(std::move(where)) {
-    if (v.kind() != Value::Kind::kObject) throw CorpusError(where_ + ": not an object");
-    obj_ = &v.as_object();
-    std::set<std::string> keys;
-    for (const auto& [k, x] : *obj_) {
-      if (!keys.insert(k).second) throw CorpusError(where_ + ": duplicate field '" + k + "'");
-    }
-  }
-  bool has(std::string_view k) const { return find(k) != nullptr; }
-  const Value& get(std::string_view k) {
-    const Value* v = find(k);
-    if (v == nullptr) throw CorpusError(where_ + ": missing field '" + std::string(k) + "'");
-    consumed_.insert(std::string(k));
-    return *v;
-  }
-  std::string str(std::string_view k) {
-    const Value& v = get(k);
-    if (v.kind() != Value::Kind::kString) throw CorpusError(where_ + ": '" + std::string(k) + "' not a string");
-    return v.as_string();
-  }
-  std::int64_t integer(std::string_view k) {
-    const Value& v = get(k);
-    if (v.kind() != Value::Kind::kInt) throw CorpusError(where_ + ": '" + std::string(k) + "' not an integer");
-    return v.as_int();
-  }
-  const Array& array(std::string_view k) {
-    const Value& v = get(k);
-    if (v.kind() != Value::Kind::kArray) throw CorpusError(where_ + ": '" + std::string(k) + "' not an array");
-    return v.as_array();
-  }
-  Bytes hex(std::string_view k) {
-    const std::string s = str(k);
-    for (char c : s) {
-      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-        throw CorpusError(where_ + ": '" + std::string(k) + "' is not lowercase hex");
-      }
-    }
-    return hex_decode(s);
-  }
-  template <std::size_t N>
-  std::array<std::uint8_t, N> fixed(std::string_view k) {
-    const Bytes b = hex(k);
-    if (b.size() != N) throw CorpusError(where_ + ": '" + std::string(k) + "' is not " + std::to_string(N) + " bytes");
-    std::array<std::uint8_t, N> a{};
-    std::copy(b.begin(), b.end(), a.begin());
-    return a;
-  }
-  // Every member nobody read is a corpus/runner mismatch.
-  void finish() const {
-    for (const auto& [k, v] : *obj_) {
-      if (!consumed_.count(k)) throw CorpusError(where_ + ": field '" + k + "' was not consumed (unknown field?)");
-    }
-  }
-
- private:
-  const Value* find(std::string_view k) const {
-    for (const auto& [key, v] : *obj_) {
-      if (key == k) return &v;
-    }
-    return nullptr;
-  }
-  const Object* obj_ = nullptr;
-  std::string where_;
-  std::set<std::string> consumed_;
-};
-
-// What one operation did: accepted with outputs (diff empty = exact), or rejected.
-struct Outcome {
-  bool rejected = false;
-  std::string detail;  // the rejection, or the first output difference
-  bool exact() const { return !rejected && detail.empty(); }
-};
-
-std::string diff(const std::string& what, std::span<const std::uint8_t> want, std::span<const std::uint8_t> got) {
-  if (std::equal(want.begin(), want.end(), got.begin(), got.end())) return "";
-  return what + " differs: want " + hex_encode(want).substr(0, 96) + " (" + std::to_string(want.size()) +
-         " bytes), got " + hex_encode(got).substr(0, 96) + " (" + std::to_string(got.size()) + " bytes)";
-}
-
-// Runs f; a wampbox::Error (argument checks, e.g. a box shorter than the
-// MAC) counts as a rejection like a false return.
-Outcome attempt(const std::function<Outcome()>& f) {
-  try {
-    return f();
-  } catch (const Error& e) {
-    return Outcome{true, std::string("Error: ") + e.what()};
-  }
-}
-
-struct BoxVector {
-  Key32 sk{}, pk{};
-  Nonce nonce{};
-  Bytes msg, ct;
-};
-
-// box: seal and open with the key pair, and through beforenm + afternm. The
-// two paths must agree on accepting. `open_only` for invalid vectors.
-Outcome run_box(const CryptoBackend& b, const BoxVector& v, const Bytes& ct, bool open_only) {
-  return attempt([&]() -> Outcome {
-    Key32 k{};
-    const bool have_k = b.beforenm(k, v.pk, v.sk);
-    std::string d;
-    bool sealed = true, sealed_nm = true;
-    if (!open_only) {
-      Bytes out(v.msg.size() + kMacBytes), out_nm(v.msg.size() + kMacBytes);
-      sealed = b.seal(out, v.msg, v.nonce, v.pk, v.sk);
-      sealed_nm = have_k && b.seal_afternm(out_nm, v.msg, v.nonce, k);
-      if (sealed != sealed_nm || sealed != have_k) {
-        return Outcome{false, "inconsistent: seal " + std::to_string(sealed) + ", beforenm " + std::to_string(have_k) +
-                                  ", seal_afternm " + std::to_string(sealed_nm)};
-      }
-      if (!sealed) return Outcome{true, "seal refused (public key rejected)"};
-      d = diff("seal", ct, out);
-      if (d.empty()) d = diff("seal_afternm", ct, out_nm);
-      if (!d.empty()) return Outcome{false, d};  // accepted, with other outputs
-    }
-    const std::size_t n = ct.size() >= kMacBytes ? ct.size() - kMacBytes : 0;
-    Bytes back(n), back_nm(n);
-    const bool opened = b.open(back, ct, v.nonce, v.pk, v.sk);
-    const bool opened_nm = have_k && b.open_afternm(back_nm, ct, v.nonce, k);
-    if (opened != opened_nm) {
-      return Outcome{false, "inconsistent: open " + std::to_string(opened) + ", beforenm+open_afternm " +
-                                std::to_string(opened_nm)};
-    }
-    if (!opened) {
-      if (!open_only) return Outcome{false, "sealed to the expected box, but opening it failed"};
-      return Outcome{true, have_k ? "open failed" : "public key rejected"};
-    }
-    d = diff("open", v.msg, back);
-    if (d.empty()) d = diff("open_afternm", v.msg, back_nm);
-    return Outcome{false, d};
-  });
-}
-
-Outcome run_beforenm(const CryptoBackend& b, const Key32& sk, const Key32& pk, const Bytes& want) {
-  return attempt([&]() -> Outcome {
-    Key32 k{};
-    if (!b.beforenm(k, pk, sk)) return Outcome{true, "beforenm refused the public key"};
-    return Outcome{false, diff("k", want, k)};
-  });
-}
-
-Outcome run_afternm(const CryptoBackend& b, const Key32& k, const Nonce& nonce, const Bytes& msg, const Bytes& ct,
-                    bool seal_too) {
-  return attempt([&]() -> Outcome {
-    std::string d;
-    if (seal_too) {
-      Bytes out(msg.size() + kMacBytes);
-      if (!b.seal_afternm(out, msg, nonce, k)) return Outcome{true, "seal_afternm failed"};
-      d = diff("seal_afternm", ct, out);
-    }
-    Bytes back(ct.size() >= kMacBytes ? ct.size() - kMacBytes : 0);
-    if (!b.open_afternm(back, ct, nonce, k)) return Outcome{true, "open_afternm failed"};
-    return Outcome{false, d.empty() ? diff("open_afternm", msg, back) : d};
-  });
-}
-
-Bytes flipped(Bytes b, std::size_t i) {
-  if (!b.empty()) b[i % b.size()] ^= 0x01;
-  return b;
-}
-Bytes appended(Bytes b) {
-  b.push_back(0);
-  return b;
+// What kind of wrong a failed vector is, in words a report reader can act on.
+std::string FailureKind(const vectors::Vector& v, const vectors::Verdict& verdict) {
+  if (verdict.wrong_output) return "wrong output on " + v.result + " input";
+  if (v.result == "valid") return verdict.rejected ? "valid input rejected" : "valid input failed";
+  if (v.result == "invalid") return "invalid input accepted";
+  return "acceptable input: " + std::string(verdict.rejected ? "rejected against the declared profile"
+                                                             : "not handled consistently");
 }
 
 // One backend's result on the corpus.
 struct Report {
   std::string corpus_version;
   int tests = 0, passed = 0, failed = 0, derived = 0;
-  std::map<std::string, std::array<int, 2>> by_result;    // result -> {passed, failed}
+  std::map<std::string, std::array<int, 2>> by_result;     // result -> {passed, failed}
   std::map<std::string, std::array<int, 2>> by_operation;  // operation -> {passed, failed}
-  int low_order_accepted = 0, low_order_rejected = 0;      // acceptable, LowOrderPublicKey
+  int low_order_accepted = 0, low_order_rejected = 0;        // acceptable, LowOrderPublicKey
   int noncanonical_accepted = 0, noncanonical_rejected = 0;  // acceptable, not low order
   std::vector<std::int64_t> low_order_rejected_ids, low_order_accepted_ids, noncanonical_rejected_ids;
   std::set<std::int64_t> failed_ids;
-  std::vector<std::string> failures;
-  void fail(std::int64_t id, const std::string& what) {
-    ++failed;
-    failed_ids.insert(id);
-    if (failures.size() < 50) failures.push_back(what);
-  }
+  struct Failure {
+    std::int64_t tc_id;
+    std::string kind, result, op, comment, flags, detail;
+  };
+  std::vector<Failure> failures;
+  std::vector<std::string> harness_errors;
   std::string observed_low_order() const {
     if (low_order_rejected == 0 && low_order_accepted > 0) return "compute";
     if (low_order_accepted == 0 && low_order_rejected > 0) return "reject";
@@ -572,209 +403,98 @@ struct Report {
   }
 };
 
-std::string json_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
+// The report is JSON written with the library's json_write: it is output, not
+// the corpus being read, so no common-mode concern (file_test.h).
+Value Ids(const auto& list) {
+  Array a;
+  for (std::int64_t id : list) a.emplace_back(id);
+  return Value(std::move(a));
+}
+Value Pairs(const std::map<std::string, std::array<int, 2>>& m) {
+  Object o;
+  for (const auto& [k, c] : m) o.emplace_back(k, Value(Object{{"passed", Value(c[0])}, {"failed", Value(c[1])}}));
+  return Value(std::move(o));
 }
 
 void write_report(const CryptoBackend& b, const Report& r, bool pass) {
   const char* dir = std::getenv("WAMPBOX_BACKEND_REPORT_DIR");
   if (dir == nullptr || *dir == '\0') return;
   fs::create_directories(dir);
-  std::ofstream out(fs::path(dir) / (std::string(b.name()) + ".json"));
-  auto ids = [](const auto& list) {
-    std::ostringstream s;
-    s << "[";
-    bool first = true;
-    for (std::int64_t id : list) {
-      s << (first ? "" : ", ") << id;
-      first = false;
-    }
-    s << "]";
-    return s.str();
-  };
-  auto pairs = [&](const std::map<std::string, std::array<int, 2>>& m) {
-    std::ostringstream s;
-    s << "{";
-    bool first = true;
-    for (const auto& [k, c] : m) {
-      s << (first ? "" : ", ") << "\"" << json_escape(k) << "\": {\"passed\": " << c[0] << ", \"failed\": " << c[1]
-        << "}";
-      first = false;
-    }
-    s << "}";
-    return s.str();
-  };
-  out << "{\n  \"backend\": \"" << json_escape(b.name()) << "\",\n  \"description\": \"" << json_escape(b.description())
-      << "\",\n  \"passed\": " << (pass ? "true" : "false") << ",\n  \"corpus\": {\"file\": \"crypto_box_test.json\", "
-      << "\"corpusVersion\": \"" << json_escape(r.corpus_version) << "\", \"tests\": " << r.tests
-      << ", \"passed\": " << r.passed << ", \"failed\": " << r.failed << ", \"derived_checks\": " << r.derived
-      << ",\n             \"by_result\": " << pairs(r.by_result) << ",\n             \"by_operation\": "
-      << pairs(r.by_operation) << "},\n  \"profile\": {\"declared_low_order\": \""
-      << to_string(b.low_order_policy()) << "\", \"observed_low_order\": \"" << r.observed_low_order()
-      << "\", \"low_order_accepted\": " << r.low_order_accepted << ", \"low_order_rejected\": " << r.low_order_rejected
-      << ",\n              \"noncanonical_accepted\": " << r.noncanonical_accepted
-      << ", \"noncanonical_rejected\": " << r.noncanonical_rejected
-      << ",\n              \"low_order_rejected_tcIds\": " << ids(r.low_order_rejected_ids)
-      << ",\n              \"low_order_computed_tcIds\": " << ids(r.low_order_accepted_ids)
-      << ",\n              \"noncanonical_rejected_tcIds\": " << ids(r.noncanonical_rejected_ids)
-      << "},\n  \"failed_tcIds\": " << ids(r.failed_ids) << ",\n  \"known_deviation\": "
-      << (known_deviation(b.name()) ? "\"" + json_escape(known_deviation(b.name())->reason) + "\"" : "null")
-      << ",\n  \"failures\": [";
-  for (std::size_t i = 0; i < r.failures.size(); ++i) {
-    out << (i ? ",\n    " : "\n    ") << "\"" << json_escape(r.failures[i]) << "\"";
+  const KnownDeviation* known = known_deviation(b.name());
+  Array failures, wrong;
+  for (const auto& f : r.failures) {
+    Object o{{"tcId", Value(f.tc_id)},       {"kind", Value(f.kind)},       {"result", Value(f.result)},
+             {"operation", Value(f.op)},     {"comment", Value(f.comment)}, {"flags", Value(f.flags)},
+             {"detail", Value(f.detail.substr(0, 400))}};
+    (f.kind.rfind("wrong output", 0) == 0 ? wrong : failures).emplace_back(std::move(o));
   }
-  out << (r.failures.empty() ? "]\n}\n" : "\n  ]\n}\n");
-}
-
-bool has_flag(const std::vector<std::string>& flags, std::string_view f) {
-  return std::find(flags.begin(), flags.end(), f) != flags.end();
+  Array harness;
+  for (const auto& e : r.harness_errors) harness.emplace_back(e);
+  Object corpus{{"file", Value("crypto_box_test.json")},
+                {"corpusVersion", Value(r.corpus_version)},
+                {"tests", Value(r.tests)},
+                {"passed", Value(r.passed)},
+                {"failed", Value(r.failed)},
+                {"derived_checks", Value(r.derived)},
+                {"by_result", Pairs(r.by_result)},
+                {"by_operation", Pairs(r.by_operation)}};
+  Object profile{{"declared_low_order", Value(std::string(to_string(b.low_order_policy())))},
+                 {"observed_low_order", Value(r.observed_low_order())},
+                 {"low_order_accepted", Value(r.low_order_accepted)},
+                 {"low_order_rejected", Value(r.low_order_rejected)},
+                 {"noncanonical_accepted", Value(r.noncanonical_accepted)},
+                 {"noncanonical_rejected", Value(r.noncanonical_rejected)},
+                 {"low_order_rejected_tcIds", Ids(r.low_order_rejected_ids)},
+                 {"low_order_computed_tcIds", Ids(r.low_order_accepted_ids)},
+                 {"noncanonical_rejected_tcIds", Ids(r.noncanonical_rejected_ids)}};
+  Object doc{{"backend", Value(std::string(b.name()))},
+             {"description", Value(std::string(b.description()))},
+             {"passed", Value(pass)},
+             {"corpus", Value(std::move(corpus))},
+             {"profile", Value(std::move(profile))},
+             {"failed_tcIds", Ids(r.failed_ids)},
+             // Accepted, but with other bytes than every other implementation.
+             {"wrong_results", Value(std::move(wrong))},
+             // Rejected valid input, accepted invalid input, inconsistent.
+             {"other_failures", Value(std::move(failures))},
+             {"harness_errors", Value(std::move(harness))},
+             {"known_deviation", known ? Value(std::string(known->reason)) : Value()},
+             {"known_deviation_tcIds", known ? Ids(known->tc_ids) : Value(Array{})}};
+  std::ofstream(fs::path(dir) / (std::string(b.name()) + ".json")) << json_write(Value(std::move(doc))) << "\n";
 }
 
 void run_corpus(const CryptoBackend& b, Report& r) {
-  const Value doc = json_parse(read_file(fixtures_dir() / "crypto_box_test.json"));
-  Obj file(doc, "crypto_box_test.json");
-  if (file.str("algorithm") != "crypto_box_curve25519xsalsa20poly1305") throw CorpusError("unexpected algorithm");
-  if (file.str("schema") != "crypto_box_test.schema.json") throw CorpusError("unexpected schema");
-  r.corpus_version = file.str("corpusVersion");
-  const std::int64_t declared = file.integer("numberOfTests");
-  for (const Value& h : file.array("header")) {
-    if (h.kind() != Value::Kind::kString) throw CorpusError("header: not a string");
+  vectors::FileTest file(vectors::FixturesDir() / "crypto_box_test.json");
+  if (file.algorithm() != "crypto_box_curve25519xsalsa20poly1305") {
+    throw vectors::CorpusError("unexpected algorithm " + file.algorithm());
   }
-  std::set<std::string> noted;
-  {
-    const Value& notes = file.get("notes");
-    Obj all(notes, "notes");
-    for (const auto& [flag, note] : notes.as_object()) {
-      Obj n(all.get(flag), "notes." + flag);
-      n.str("bugType");
-      n.str("description");
-      n.finish();
-      noted.insert(flag);
+  r.corpus_version = file.corpus_version();
+  const vectors::Profile profile = vectors::BackendProfile(b);
+  const vectors::OpContext ctx{&b};
+  file.Run([&](vectors::Vector& v) {
+    const vectors::Verdict verdict = vectors::JudgeVector(v, ctx, profile);
+    r.derived += verdict.derived;
+    if (v.result == "acceptable" && !verdict.wrong_output) {
+      const bool low_order = v.has_flag("LowOrderPublicKey");
+      (low_order ? (verdict.rejected ? r.low_order_rejected : r.low_order_accepted)
+                 : (verdict.rejected ? r.noncanonical_rejected : r.noncanonical_accepted))++;
+      if (low_order) (verdict.rejected ? r.low_order_rejected_ids : r.low_order_accepted_ids).push_back(v.tc_id);
+      if (!low_order && verdict.rejected) r.noncanonical_rejected_ids.push_back(v.tc_id);
     }
-    all.finish();
-  }
-  std::set<std::int64_t> ids;
-  std::set<std::string> used_flags;
-  int gi = 0;
-  for (const Value& gv : file.array("testGroups")) {
-    const std::string gwhere = "group " + std::to_string(gi++);
-    Obj group(gv, gwhere);
-    const std::string type = group.str("type");
-    const std::string op = group.str("operation");
-    {
-      Obj src(group.get("source"), gwhere + ".source");
-      src.str("name");
-      src.str("version");
-      src.finish();
+    ++r.tests;
+    ++r.by_operation[v.op][verdict.pass ? 0 : 1];
+    ++r.by_result[v.result][verdict.pass ? 0 : 1];
+    if (verdict.pass) {
+      ++r.passed;
+      return;
     }
-    for (const Value& tv : group.array("tests")) {
-      Obj t(tv, gwhere + ".test");
-      const std::int64_t id = t.integer("tcId");
-      const std::string where = "tcId " + std::to_string(id) + " (" + op + "): " + t.str("comment");
-      if (!ids.insert(id).second) throw CorpusError(where + ": duplicate tcId");
-      const std::string result = t.str("result");
-      std::vector<std::string> flags;
-      for (const Value& f : t.array("flags")) {
-        if (f.kind() != Value::Kind::kString) throw CorpusError(where + ": flag not a string");
-        if (!noted.count(f.as_string())) throw CorpusError(where + ": flag " + f.as_string() + " not in notes");
-        flags.push_back(f.as_string());
-        used_flags.insert(f.as_string());
-      }
-      if (t.has("error")) t.str("error");  // advice only (fixtures/README.md, "Errors")
-      if (result != "valid" && result != "invalid" && result != "acceptable") {
-        throw CorpusError(where + ": unknown result " + result);
-      }
-
-      Outcome o;
-      std::vector<std::pair<std::string, std::function<Outcome()>>> damaged;
-      if (op == "box" && type == "CryptoBoxTest") {
-        BoxVector v{t.fixed<32>("sk"), t.fixed<32>("pk"), t.fixed<kNonceBytes>("nonce"), t.hex("msg"), t.hex("ct")};
-        const bool open_only = result == "invalid";
-        o = run_box(b, v, v.ct, open_only);
-        damaged = {{"tag byte flipped", [&b, v] { return run_box(b, v, flipped(v.ct, 0), true); }},
-                   {"trailing byte", [&b, v] { return run_box(b, v, appended(v.ct), true); }}};
-      } else if (op == "beforenm" && type == "CryptoBoxBeforenmTest") {
-        const Key32 sk = t.fixed<32>("sk"), pk = t.fixed<32>("pk");
-        const Bytes k = t.hex("k");
-        o = run_beforenm(b, sk, pk, k);
-        Key32 pk2 = pk;
-        pk2[0] ^= 0x01;
-        damaged = {{"pk byte flipped", [&b, sk, pk2, k] { return run_beforenm(b, sk, pk2, k); }}};
-      } else if (op == "box_afternm" && type == "CryptoBoxAfternmTest") {
-        const Key32 k = t.fixed<32>("k");
-        const Nonce nonce = t.fixed<kNonceBytes>("nonce");
-        const Bytes msg = t.hex("msg"), ct = t.hex("ct");
-        o = run_afternm(b, k, nonce, msg, ct, result != "invalid");
-        damaged = {{"tag byte flipped", [&b, k, nonce, msg, ct] { return run_afternm(b, k, nonce, msg, flipped(ct, 0), false); }},
-                   {"trailing byte", [&b, k, nonce, msg, ct] { return run_afternm(b, k, nonce, msg, appended(ct), false); }}};
-      } else {
-        throw CorpusError(where + ": unknown operation " + op + " / group type " + type);
-      }
-      t.finish();
-
-      // Judge.
-      std::string failure;
-      const bool low_order = has_flag(flags, "LowOrderPublicKey");
-      if (result == "valid") {
-        if (!o.exact()) failure = "valid vector " + std::string(o.rejected ? "rejected: " : "") + o.detail;
-      } else if (result == "invalid") {
-        if (!o.rejected) failure = "invalid vector accepted" + (o.detail.empty() ? "" : " (" + o.detail + ")");
-      } else {  // acceptable
-        if (!o.rejected && !o.detail.empty()) {
-          failure = "acceptable vector accepted with other outputs: " + o.detail;
-        } else if (low_order) {
-          (o.rejected ? r.low_order_rejected : r.low_order_accepted)++;
-          (o.rejected ? r.low_order_rejected_ids : r.low_order_accepted_ids).push_back(id);
-          const bool want_reject = b.low_order_policy() == LowOrderPolicy::kReject;
-          if (b.low_order_policy() != LowOrderPolicy::kPartial && o.rejected != want_reject) {
-            failure = std::string("declared low-order policy '") + std::string(to_string(b.low_order_policy())) +
-                      "' but the vector was " + (o.rejected ? "rejected: " + o.detail : "computed");
-          }
-        } else {
-          (o.rejected ? r.noncanonical_rejected : r.noncanonical_accepted)++;
-          if (o.rejected) r.noncanonical_rejected_ids.push_back(id);
-        }
-      }
-      if (failure.empty() && result == "valid") {
-        for (const auto& [name, f] : damaged) {
-          ++r.derived;
-          const Outcome d = f();
-          if (d.exact()) {
-            failure = "derived check '" + name + "': the damaged input still passes";
-            break;
-          }
-        }
-      }
-      ++r.tests;
-      ++r.by_operation[op][failure.empty() ? 0 : 1];
-      ++r.by_result[result][failure.empty() ? 0 : 1];
-      if (failure.empty()) {
-        ++r.passed;
-      } else {
-        r.fail(id, where + ": " + failure);
-      }
-    }
-    group.finish();
-  }
-  file.finish();
-  if (declared != r.tests) throw CorpusError("numberOfTests says " + std::to_string(declared) + ", ran " +
-                                             std::to_string(r.tests));
-  for (const auto& f : noted) {
-    if (!used_flags.count(f)) throw CorpusError("flag " + f + " defined in notes but unused");
-  }
+    ++r.failed;
+    r.failed_ids.insert(v.tc_id);
+    std::string flags;
+    for (const auto& f : v.flags) flags += (flags.empty() ? "" : ",") + f;
+    r.failures.push_back({v.tc_id, FailureKind(v, verdict), v.result, v.op, v.comment, flags, verdict.detail});
+  });
+  r.harness_errors = file.errors();
 }
 
 class BackendCorpus : public testing::TestWithParam<std::string> {};
@@ -782,27 +502,25 @@ class BackendCorpus : public testing::TestWithParam<std::string> {};
 TEST_P(BackendCorpus, CryptoBoxLayer) {
   const CryptoBackend& b = backend_named(GetParam());
   Report r;
-  bool pass = true;
   try {
     run_corpus(b, r);
-  } catch (const CorpusError& e) {
-    ADD_FAILURE() << "corpus/runner mismatch: " << e.what();
-    r.failures.push_back(std::string("corpus/runner mismatch: ") + e.what());
-    pass = false;
+  } catch (const vectors::CorpusError& e) {
+    r.harness_errors.push_back(e.what());
   }
+  for (const auto& e : r.harness_errors) ADD_FAILURE() << "corpus/runner mismatch: " << e;
   const KnownDeviation* known = known_deviation(b.name());
   if (known != nullptr) {
     // Exactly the known vectors fail: each failure is printed, not a test failure.
     EXPECT_EQ(r.failed_ids, known->tc_ids) << b.name() << ": the known deviation (" << known->reason
                                            << ") no longer describes the failures";
-    for (const auto& f : r.failures) std::printf("[backend-corpus] known deviation: %s: %s\n", b.name().data(), f.c_str());
   } else {
-    for (const auto& f : r.failures) ADD_FAILURE() << b.name() << ": " << f;
-    if (r.failed > static_cast<int>(r.failures.size())) {
-      ADD_FAILURE() << "... and " << (r.failed - static_cast<int>(r.failures.size())) << " more failures";
-    }
+    for (const auto& f : r.failures) ADD_FAILURE() << b.name() << ": tcId " << f.tc_id << ": " << f.detail;
   }
-  pass = pass && r.failed == 0 && r.tests > 0;
+  for (const auto& f : r.failures) {
+    std::printf("[backend-corpus] %s: tcId %lld %s (%s, %s): %s\n", std::string(b.name()).c_str(),
+                static_cast<long long>(f.tc_id), f.kind.c_str(), f.op.c_str(), f.flags.c_str(), f.comment.c_str());
+  }
+  const bool pass = r.harness_errors.empty() && r.failed == 0 && r.tests > 0;
   EXPECT_GT(r.tests, 0);
   EXPECT_EQ(r.observed_low_order(), std::string(to_string(b.low_order_policy())))
       << "the declared low-order policy is not what the corpus observes";
