@@ -23,6 +23,12 @@
 #               targets, instruction counts, plots; OUT/bench/
 #   backends    scripts/backends.sh: every crypto_box backend against the
 #               corpus, then benchmarked with reference AEADs; OUT/backends/
+#   live-bench  scripts/live/bench.py: publish->event and call->result through
+#               wampbox-router, plain vs encrypted, wampbox vs Autobahn clients,
+#               64 B..64 KiB; OUT/live-bench/ (docs/live.md)
+#   live-soak   scripts/live/soak.py: 1 M encrypted events from 4 publishers with
+#               clients killed/restarted and garbage/oversize frames; checks
+#               order and completeness, router RSS; OUT/live-soak/
 #
 # Env: PYTHON (default /usr/bin/python3), WAMPBOX_BUILD_DIR (default build).
 set -euo pipefail
@@ -30,7 +36,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-STAGES=(setup selfcheck crosscheck conformance bench backends)
+STAGES=(setup selfcheck crosscheck conformance bench backends live-bench live-soak)
 
 OUT="out"
 SELECTED=""
@@ -120,6 +126,14 @@ stage_bench() {
 
 stage_backends() {
   bash scripts/backends.sh --out "$OUT/backends"
+}
+
+stage_live-bench() {
+  WAMPBOX_BUILD_DIR="$WAMPBOX_BUILD_DIR" "$PYTHON" scripts/live/bench.py --out "$OUT/live-bench"
+}
+
+stage_live-soak() {
+  WAMPBOX_BUILD_DIR="$WAMPBOX_BUILD_DIR" "$PYTHON" scripts/live/soak.py --out "$OUT/live-soak"
 }
 
 # -- driver -------------------------------------------------------------------

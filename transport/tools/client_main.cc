@@ -1,5 +1,8 @@
 // wampbox-client: a scripted WAMP client (wampbox::transport::Session) for
 // live tests, transcripts and benchmarks. Prints one JSON object per line.
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstring>
@@ -33,6 +36,13 @@ const char kUsage[] =
     "  serve PROC --count N             register; answer each invocation with its own args/kwargs\n"
     "  ping                             RawSocket/WebSocket ping, wait for the pong\n"
     "  send-hex HEX                     join, send one raw frame, print what happens\n"
+    "  bench-pubsub TOPIC --size B [--count N] [--window W] [--max-seconds S]\n"
+    "                                   a second session in this process subscribes; publishes N events\n"
+    "                                   [seq, B-byte string] with at most W in flight; reports msgs/s, MB/s,\n"
+    "                                   publish->event latency percentiles, CPU per message; checks that\n"
+    "                                   sequence numbers arrive complete and in order\n"
+    "  bench-rpc PROC --size B [--count N] [--max-seconds S]\n"
+    "                                   a second session registers an echo; N sequential calls\n"
     "Lines printed: {\"ready\":...} once subscribed/registered, {\"event\":...}, {\"invocation\":...},\n"
     "{\"result\":...}, {\"error\":URI,...}, and a final {\"summary\":...}. Exit 0 if the command completed,\n"
     "1 on a WAMP error or timeout, 2 on bad usage.\n";
@@ -58,6 +68,90 @@ Bytes from_hex(const std::string& hex) {
   return out;
 }
 
+double cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/// One benchmark run: the driving session publishes/calls, a second session in this
+/// process (its own connection, same io_context) subscribes/serves, so that both
+/// timestamps come from one clock. Bounded by `count` and `max_seconds`.
+int run_bench(asio::io_context& io, const std::string& host, std::uint16_t port, const ConnectOptions& co,
+              const SessionOptions& so, const std::string& realm, Millis timeout, bool pubsub, const std::string& uri,
+              std::size_t size, std::size_t count, std::size_t window, double max_seconds, Session& driver) {
+  using Clock = std::chrono::steady_clock;
+  Session peer(io, connect(io, host, port, co), so);
+  peer.join(realm, timeout);
+  std::vector<Clock::time_point> sent(count);
+  std::vector<double> latency_us;
+  latency_us.reserve(count);
+  std::size_t received = 0;
+  std::int64_t expected = 0;
+  std::uint64_t out_of_order = 0;
+  const Value pad(std::string(size, 'x'));
+  auto on_seq = [&](const Value& args) {
+    auto now = Clock::now();
+    std::int64_t seq = args.as_array().at(0).as_int();
+    if (seq != expected) ++out_of_order;
+    expected = seq + 1;
+    latency_us.push_back(std::chrono::duration<double, std::micro>(now - sent.at(seq)).count());
+    ++received;
+  };
+  if (pubsub) {
+    peer.subscribe(uri, [&](const Event& ev) { on_seq(ev.args); }, timeout);
+  } else {
+    peer.enroll(uri, [&](const Invocation& inv) { return CallResult{inv.args, inv.kwargs, {}, false}; }, timeout);
+  }
+  const double cpu0 = cpu_seconds();
+  const auto t0 = Clock::now();
+  const auto stop_at = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(max_seconds));
+  std::size_t issued = 0;
+  for (; issued < count && Clock::now() < stop_at; ++issued) {
+    Value args(Array{Value(static_cast<std::int64_t>(issued)), pad});
+    if (pubsub) {
+      if (issued - received >= window) {
+        driver.run_until([&] { return issued - received < window; }, timeout);
+      }
+      sent[issued] = Clock::now();
+      driver.publish(uri, args, Value(Object{}), false, timeout);
+    } else {
+      sent[issued] = Clock::now();
+      CallResult r = driver.call(uri, args, Value(Object{}), timeout);
+      on_seq(r.args);
+    }
+  }
+  driver.run_until([&] { return received >= issued; }, timeout);
+  const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+  const double cpu = cpu_seconds() - cpu0;
+  std::vector<double> sorted = latency_us;
+  std::sort(sorted.begin(), sorted.end());
+  auto pct = [&](double p) {
+    if (sorted.empty()) return 0.0;
+    auto idx = static_cast<std::size_t>(p / 100.0 * static_cast<double>(sorted.size() - 1) + 0.5);
+    return sorted[std::min(idx, sorted.size() - 1)];
+  };
+  // Log2 histogram of latencies (bucket k: [2^k, 2^(k+1)) microseconds).
+  std::vector<std::uint64_t> hist(24, 0);
+  for (double l : latency_us) {
+    std::size_t k = 0;
+    while (k + 1 < hist.size() && l >= static_cast<double>(1u << (k + 1))) ++k;
+    ++hist[k];
+  }
+  std::string h = "[";
+  for (std::size_t k = 0; k < hist.size(); ++k) h += (k ? "," : "") + std::to_string(hist[k]);
+  h += "]";
+  std::cout << "{\"bench\":{\"mode\":\"" << (pubsub ? "pubsub" : "rpc") << "\",\"size\":" << size
+            << ",\"issued\":" << issued << ",\"received\":" << received << ",\"out_of_order\":" << out_of_order
+            << ",\"seconds\":" << secs << ",\"msgs_per_s\":" << (secs > 0 ? received / secs : 0)
+            << ",\"mb_per_s\":" << (secs > 0 ? received * static_cast<double>(size) / secs / 1e6 : 0)
+            << ",\"p50_us\":" << pct(50) << ",\"p99_us\":" << pct(99) << ",\"p999_us\":" << pct(99.9)
+            << ",\"cpu_us_per_msg\":" << (received ? cpu / received * 1e6 : 0) << ",\"hist_log2_us\":" << h
+            << ",\"dropped\":" << peer.events_dropped() << "}}" << std::endl;
+  peer.leave(Millis(2000));
+  return received == issued && out_of_order == 0 && issued > 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -65,7 +159,8 @@ int main(int argc, char** argv) {
   Serializer ser = Serializer::kJson;
   bool refuse_plaintext = false, acknowledge = false;
   Millis timeout{10000};
-  std::size_t count = 1;
+  std::size_t count = 1, size = 64, window = 64;
+  double max_seconds = 10;
   std::vector<std::string> pos;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -92,6 +187,12 @@ int main(int argc, char** argv) {
       timeout = Millis(std::stoll(need()));
     } else if (a == "--count") {
       count = std::stoull(need());
+    } else if (a == "--size") {
+      size = std::stoull(need());
+    } else if (a == "--window") {
+      window = std::max<std::size_t>(1, std::stoull(need()));
+    } else if (a == "--max-seconds") {
+      max_seconds = std::stod(need());
     } else if (a == "--acknowledge") {
       acknowledge = true;
     } else if (a.rfind("--", 0) == 0) {
@@ -215,6 +316,12 @@ int main(int argc, char** argv) {
       if (!session.run_until([&] { return session.connection().pongs_received() > 0; }, timeout)) rc = 1;
       done = session.connection().pongs_received();
       std::cout << "{\"pongs\":" << done << "}" << std::endl;
+    } else if (command == "bench-pubsub" || command == "bench-rpc") {
+      if (pos.size() < 2) usage_error(command + " URI");
+      rc = run_bench(io, host, port, co, so, realm, timeout, command == "bench-pubsub", pos[1], size, count, window,
+                     max_seconds, session);
+      session.leave(Millis(2000));
+      return rc;
     } else if (command == "send-hex") {
       if (pos.size() < 2) usage_error("send-hex HEX");
       session.send_raw(from_hex(pos[1]));
