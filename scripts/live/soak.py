@@ -13,7 +13,7 @@ publisher and a fault-loop iteration cap.
   WAMPBOX_BUILD_DIR=build /usr/bin/python3 scripts/live/soak.py [--out DIR] [--per-publisher N]
 
 Writes DIR/soak.json and prints the figures. Exit 1 if a message was lost, duplicated or
-reordered, or the router died.
+reordered, the router died, or its RSS after the run is more than 4 MiB above the baseline.
 """
 import argparse
 import json
@@ -116,11 +116,15 @@ def main():
     issued = sum(x["bench"]["issued"] for x in results if x["bench"])
     received = sum(x["bench"]["received"] for x in results if x["bench"])
     ooo = sum(x["bench"]["out_of_order"] for x in results if x["bench"])
-    ok = alive and all(x["rc"] == 0 and x["bench"] for x in results) and issued == received and ooo == 0
+    # "Returns to baseline": after every client has gone, within 4 MiB of the warm baseline
+    # (allocator caches may keep a little; a leak per session or message would show as more).
+    rss_ok = after - base <= 4096
+    ok = (alive and all(x["rc"] == 0 and x["bench"] for x in results) and issued == received and ooo == 0
+          and rss_ok)
     summary = {"publishers": a.publishers, "messages_published": issued, "messages_received_in_order": received,
                "out_of_order": ooo, "seconds": round(seconds, 1), "msgs_per_s": round(received / seconds),
                "faults": faults, "router_rss_kib": {"baseline": base, "peak": peak, "after": after},
-               "router_alive_until_sigterm": alive, "router_stats": r.stats, "ok": ok,
+               "router_alive_until_sigterm": alive, "rss_back_to_baseline_within_4MiB": rss_ok, "router_stats": r.stats, "ok": ok,
                "command": "WAMPBOX_BUILD_DIR=build /usr/bin/python3 scripts/live/soak.py"
                           f" --publishers {a.publishers} --per-publisher {a.per_publisher}"}
     (out / "soak.json").write_text(json.dumps(summary, indent=1))
