@@ -2,6 +2,7 @@
 # Crypto backends: corpus first, then benchmarks, plot and tables (docs/backends.md).
 #
 #   scripts/backends.sh [--out DIR] [--build-dir DIR] [--no-build] [--quick] [--reps N] [--min-time S]
+#   scripts/backends.sh --corpus-only [--out DIR] [--build-dir DIR] [--no-build]
 #
 #   --out DIR        where results go (default out/backends)
 #   --build-dir DIR  Release build to use (default build-backends)
@@ -9,6 +10,10 @@
 #   --quick          one repetition, shorter runs (noisier)
 #   --reps N         repetitions of every benchmark (default 3, random interleaving)
 #   --min-time S     Google Benchmark min time per repetition (default 0.1)
+#   --corpus-only    only build backend_test and run the corpus step, then write
+#                    corpus.md / corpus_reports.json (the corpus tables of
+#                    docs/backends.md, with every wrong result by tcId); any
+#                    build type will do, e.g. --build-dir build
 #
 # Steps, and what they write to DIR:
 #   build    cmake Release build of backend_test and wampbox_bench_backends
@@ -32,6 +37,7 @@ BUILD_DIR="build-backends"
 BUILD=1
 REPS=3
 MIN_TIME=0.1
+CORPUS_ONLY=0
 ARGS=("$@")
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -42,7 +48,8 @@ while [[ $# -gt 0 ]]; do
     --quick) REPS=1; MIN_TIME=0.05 ;;
     --reps) REPS="$2"; shift ;;
     --min-time) MIN_TIME="$2"; shift ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    --corpus-only) CORPUS_ONLY=1 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "backends: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -60,12 +67,17 @@ if [[ $BUILD -eq 1 ]]; then
     say "configuring $BUILD_DIR (Ninja, Release)"
     cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release | grep -E "wampbox backend|crypto_box backends" || true
   fi
-  say "building backend_test wampbox_bench_backends (-j$JOBS)"
-  cmake --build "$BUILD_DIR" -j "$JOBS" --target backend_test wampbox_bench_backends -- --quiet
+  TARGETS=(backend_test wampbox_bench_backends)
+  [[ $CORPUS_ONLY -eq 1 ]] && TARGETS=(backend_test)
+  say "building ${TARGETS[*]} (-j$JOBS)"
+  cmake --build "$BUILD_DIR" -j "$JOBS" --target "${TARGETS[@]}" -- --quiet
 fi
-TEST="$ROOT/$BUILD_DIR/tests/backend_test"
-BENCH="$ROOT/$BUILD_DIR/bench/wampbox_bench_backends"
-for f in "$TEST" "$BENCH"; do
+BUILD_ABS="$(cd "$BUILD_DIR" && pwd)"
+TEST="$BUILD_ABS/tests/backend_test"
+BENCH="$BUILD_ABS/bench/wampbox_bench_backends"
+NEED=("$TEST" "$BENCH")
+[[ $CORPUS_ONLY -eq 1 ]] && NEED=("$TEST")
+for f in "${NEED[@]}"; do
   [[ -x "$f" ]] || { echo "backends: $f not built (drop --no-build?)" >&2; exit 2; }
 done
 
@@ -77,6 +89,12 @@ WAMPBOX_BACKEND_REPORT_DIR="$OUT/corpus" "$TEST" --gtest_filter='Backends/Backen
 grep -E '^\[backend-corpus\] [a-z]' "$OUT/corpus.txt" | grep -v "known deviation" || true
 if [[ $rc -ne 0 ]]; then
   say "backend_test failed beyond the documented deviations (exit $rc): see $OUT/corpus.txt"
+fi
+if [[ $CORPUS_ONLY -eq 1 ]]; then
+  CMD="scripts/backends.sh${ARGS[*]:+ ${ARGS[*]}}"
+  "$PYTHON" scripts/bench/backends.py --corpus-only --corpus-dir "$OUT/corpus" --out "$OUT" --command "$CMD" >/dev/null
+  say "wrote $OUT/corpus.md, $OUT/corpus_reports.json"
+  exit "$rc"
 fi
 PASSED=$("$PYTHON" - "$OUT/corpus" <<'PY'
 import glob, json, os, sys

@@ -2,6 +2,7 @@
 """Plot and tables of one wampbox_bench_backends run (bench/bench_backends.cc).
 
     backends.py BENCH.json --corpus-dir DIR --out DIR [--command TEXT]
+    backends.py --corpus-only --corpus-dir DIR --out DIR [--command TEXT]
 
 Reads the benchmark JSON and the per-backend corpus reports that
 tests/unit/backend_test.cc writes (WAMPBOX_BACKEND_REPORT_DIR: one
@@ -14,6 +15,14 @@ tests/unit/backend_test.cc writes (WAMPBOX_BACKEND_REPORT_DIR: one
                  with beforenm, the reference AEADs on the same scale, and
                  the machine (nproc, CPU model, library versions)
   backends_summary.json  the same numbers, machine-readable
+
+--corpus-only (no benchmark JSON) writes only the corpus part: corpus.md and
+corpus_reports.json (the reports it was made from; docs/backends.md's corpus
+tables are this Markdown, checked by tests/py/test_backends_doc.py).
+
+Wrong results are listed as what they are: per backend, each kind of failure
+(wrong output on valid input, invalid input accepted, ...) with its tcIds and
+the corpus flags of those vectors.
 
 Correct before fast: a backend appears in the plot and the tables only if
 its corpus report says it passed. A backend whose report is missing or
@@ -148,17 +157,100 @@ def ratio(a, b):
     return a / b
 
 
+def id_ranges(ids):
+    """[1, 2, 3, 7] -> '1-3, 7'."""
+    ids = sorted(ids)
+    out, i = [], 0
+    while i < len(ids):
+        j = i
+        while j + 1 < len(ids) and ids[j + 1] == ids[j] + 1:
+            j += 1
+        out.append(str(ids[i]) if i == j else f"{ids[i]}-{ids[j]}")
+        i = j + 1
+    return ", ".join(out)
+
+
+def corpus_markdown(reports):
+    """The corpus tables (lines of Markdown) from backend_test's reports."""
+    L = []
+    any_report = next(iter(reports.values()), None)
+    total = any_report["corpus"]["tests"] if any_report else 0
+    version = any_report["corpus"].get("corpusVersion", "?") if any_report else "?"
+    lo_total = (any_report["profile"]["low_order_accepted"] + any_report["profile"]["low_order_rejected"]
+                if any_report else 0)
+    L.append(f"### Corpus (fixtures/crypto_box_test.json {version}, {total} vectors) per backend\n")
+    L.append(f"| backend | corpus | wrong results | low-order public keys ({lo_total} vectors) | "
+             "non-canonical / bit-255 keys rejected | library |")
+    L.append("|---|---|---|---|---|---|")
+    for b in ordered(reports):
+        r = reports[b]
+        c, p = r["corpus"], r["profile"]
+        verdict = f"pass {c['passed']}/{c['tests']}" if r["passed"] else f"**FAIL** {c['failed']}/{c['tests']}"
+        kinds = {}
+        for f in r.get("wrong_results", []) + r.get("other_failures", []):
+            kinds.setdefault(f["kind"], []).append(f["tcId"])
+        wrong = "; ".join(f"{k}: {len(v)}" for k, v in sorted(kinds.items())) or "none"
+        lo = f"{p['observed_low_order']} ({p['low_order_rejected']} rejected, {p['low_order_accepted']} computed)"
+        nc = ", ".join(f"tcId {i}" for i in p.get("noncanonical_rejected_tcIds", [])) or "none"
+        L.append(f"| {b} | {verdict} | {wrong} | {lo} | {nc} | {r['description']} |")
+    L.append("")
+    rows = []
+    for b in ordered(reports):
+        r = reports[b]
+        groups = {}
+        for f in r.get("wrong_results", []) + r.get("other_failures", []):
+            key = (f["kind"], f["operation"], f["flags"])
+            groups.setdefault(key, []).append(f["tcId"])
+        for (kind, op, flags), ids in sorted(groups.items(), key=lambda kv: min(kv[1])):
+            rows.append(f"| {b} | {kind} | {op} | {len(ids)} | {id_ranges(ids)} | {flags.replace(',', ', ')} |")
+    if rows:
+        L.append("Wrong results, by backend, kind, operation and the vectors' flags (tcIds in "
+                 "fixtures/crypto_box_test.json):\n")
+        L.append("| backend | what went wrong | operation | vectors | tcIds | flags |")
+        L.append("|---|---|---|---|---|---|")
+        L.extend(rows)
+        L.append("")
+        for b in ordered(reports):
+            if reports[b].get("known_deviation"):
+                L.append(f"- **{b}** (known, `kKnownDeviations` in tests/unit/backend_test.cc): "
+                         f"{reports[b]['known_deviation']}")
+        L.append("")
+    return L
+
+
+def corpus_only(a):
+    reports = load_reports(a.corpus_dir)
+    if not reports:
+        print(f"backends.py: no reports in {a.corpus_dir}", file=sys.stderr)
+        return 1
+    os.makedirs(a.out, exist_ok=True)
+    L = corpus_markdown(reports)
+    L.append(f"Reproduce: `{a.command}`.")
+    with open(os.path.join(a.out, "corpus.md"), "w", encoding="utf-8") as f:
+        f.write("\n".join(L) + "\n")
+    with open(os.path.join(a.out, "corpus_reports.json"), "w", encoding="utf-8") as f:
+        json.dump({"command": a.command, "reports": {b: reports[b] for b in ordered(reports)}}, f, indent=1)
+        f.write("\n")
+    print("\n".join(L))
+    return 0
+
+
 def fmt_ratio(r):
     return "-" if r is None else f"{r:.2f}x"
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("bench", help="wampbox_bench_backends --benchmark_out JSON")
+    ap.add_argument("bench", nargs="?", help="wampbox_bench_backends --benchmark_out JSON")
+    ap.add_argument("--corpus-only", action="store_true", help="only the corpus tables (corpus.md), no benchmark")
     ap.add_argument("--corpus-dir", required=True, help="directory of <backend>.json corpus reports")
     ap.add_argument("--out", required=True)
     ap.add_argument("--command", default="scripts/backends.sh", help="the command that produced this, for the report")
     a = ap.parse_args(argv)
+    if a.corpus_only:
+        return corpus_only(a)
+    if not a.bench:
+        ap.error("the benchmark JSON is required unless --corpus-only")
 
     os.makedirs(a.out, exist_ok=True)
     res = benchlib.Results.from_file(a.bench)
@@ -236,18 +328,7 @@ def main(argv=None):
 
     # -- Markdown ---------------------------------------------------------
     L = []
-    L.append("### Corpus (fixtures/crypto_box_test.json) per backend\n")
-    L.append("| backend | corpus | low-order public keys (28 vectors) | non-canonical / bit-255 keys rejected | library |")
-    L.append("|---|---|---|---|---|")
-    for b in ordered(reports):
-        r = reports[b]
-        c, p = r["corpus"], r["profile"]
-        verdict = (f"pass {c['passed']}/{c['tests']}" if r["passed"]
-                   else f"**FAIL** {c['failed']}/{c['tests']} (tcId {', '.join(map(str, r.get('failed_tcIds', [])))})")
-        lo = f"{p['observed_low_order']} ({p['low_order_rejected']} rejected, {p['low_order_accepted']} computed)"
-        nc = ", ".join(f"tcId {i}" for i in p.get("noncanonical_rejected_tcIds", [])) or "none"
-        L.append(f"| {b} | {verdict} | {lo} | {nc} | {r['description']} |")
-    L.append("")
+    L.extend(corpus_markdown(reports))
     if excluded:
         L.append("Left out of the numbers below (correct before fast):\n")
         for b, why in excluded:
