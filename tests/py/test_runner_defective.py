@@ -143,3 +143,98 @@ def test_crash_and_hang_are_detected_and_restarted():
     assert all(v[k]["failure_kind"] == "timeout" for k in hang)
     assert rep["adapter"]["restarts"] == len(crash) + len(hang)
     assert all("exit status 3" in v[k]["reason"] or "exit status 3" in v[k]["evidence"] for k in crash)
+
+
+# ---------------------------------------------------------------------------
+# Corpus depth (issue 10): one defective adapter per class of defect that
+# corpus 1.0.0 let through or caught once. Each must fail the corpus, on at
+# least 5 vectors in every message serialization where the class applies, and
+# every vector that catches it must belong to the class (its flags, or an
+# exact set computed here from the vectors' own fields); nothing else may
+# change verdict against the same base run. The catching tcIds are printed
+# (pytest -s) and kept in the failure message.
+
+MESSAGE_FILES = ("message_json_test", "message_msgpack_test", "message_cbor_test")
+URI_ASCII_SPACE = {0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20}
+
+
+def _loads_any(serializer, frame):
+    if serializer == "json":
+        return json.loads(frame.decode("utf-8"))
+    if serializer == "msgpack":
+        return msgpack.unpackb(frame, raw=False, strict_map_key=False)
+    return cbor2.loads(frame)
+
+
+def _tail(c):
+    """(elements after the frame's header, whether they are a lone payload)."""
+    raw = _loads_any(c.group["serializer"], bytes.fromhex(c.test["frame"]))
+    tail = raw[OPTIONS_INDEX[TYPES[raw[0]]] + (2 if TYPES[raw[0]] in ("PUBLISH", "CALL", "ERROR") else 1):]
+    payload = len(tail) == 1 and (isinstance(tail[0], bytes) or (isinstance(tail[0], str) and
+                                                                  tail[0].startswith("\x00")))
+    return tail, payload
+
+
+def _plain_tail_short(c):
+    """A plain frame (no payload) with fewer than two elements after the header."""
+    tail, payload = _tail(c)
+    return not payload and len(tail) < 2
+
+
+def _null_input(c):
+    t = c.test
+    if c.op == "payload_encode":
+        return t["payload"] is not None and (t["args"] == {"null": None} or t["kwargs"] == {"null": None})
+    if c.op == "frame_seal":
+        return (t["message"]["args"] == {"null": None} or t["message"]["kwargs"] == {"null": None}) and _tail(c)[1]
+    return False
+
+
+def _non_ascii_space_uri(c):
+    import re
+    cps = [int(x, 16) for x in re.findall(r"U\+([0-9A-F]{4})", c.comment)]
+    return bool(cps) and all(cp not in URI_ASCII_SPACE for cp in cps)
+
+
+# defect -> (class flags, exact expected set or None, runner options)
+DEPTH_DEFECTS = {
+    "keyring-fallback": ({"NoRoleFallback", "MissingRole"}, None, ()),
+    "any-box": ({"MissingRole"}, None, ()),
+    "check-order": ({"DecryptBeforeSerializerCheck"},
+                    lambda c: "DecryptBeforeSerializerCheck" in c.flags, ("--error-codes", "strict")),
+    "plain-marshal-empty": ({"Plain"}, lambda c: c.op in ("frame", "frame_seal") and c.result != "invalid" and
+                            _plain_tail_short(c), ()),
+    "null-as-empty": ({"EmptyVsAbsent", "TaxonomyShape", "RandomPayload"}, _null_input, ()),
+    "uri-ascii-whitespace": ({"UriWhitespace"}, lambda c: "UriWhitespace" in c.flags and _non_ascii_space_uri(c), ()),
+    "uri-no-final-newline": ({"UriTrailingNewline"},
+                             lambda c: "UriTrailingNewline" in c.flags and c.result == "valid", ()),
+    "uri-casefold": ({"UriNormalization", "CaseSensitive", "UriMismatch"}, None, ()),
+    "uri-nfc": ({"UriNormalization", "UnicodeUri", "UriMismatch"}, None, ()),
+    "lax-options": ({"OptionValueType"}, lambda c: "OptionValueType" in c.flags, ()),
+}
+
+
+@pytest.mark.parametrize("defect", sorted(DEPTH_DEFECTS))
+def test_depth_defect_fails_the_corpus(defect):
+    class_flags, exact, extra = DEPTH_DEFECTS[defect]
+    rep_d, rc_d, _ = T.full_run(f"defective-{defect}", extra)
+    rep_b, _, _ = T.full_run("autobahn", extra)
+    vd, vb = verdicts(rep_d), verdicts(rep_b)
+    assert set(vd) == set(vb)
+    assert rc_d == 1, f"defective-{defect} passed the corpus"
+    caught = sorted(k for k in vd if vd[k]["verdict"] == "fail" and vb[k]["verdict"] != "fail")
+    print(f"\ndefective-{defect}: caught by {len(caught)} vectors: {', '.join(caught)}")
+    assert len(caught) >= 5, caught
+    # Caught in every message serialization (the classes are serializer-independent).
+    for f in MESSAGE_FILES:
+        assert any(k.startswith(f + "#") for k in caught), (defect, f, caught[:20])
+    # Only vectors of the class catch it, and nothing else changes verdict.
+    outside = [k for k in caught if not class_flags & set(vd[k]["flags"])]
+    assert not outside, (defect, "caught outside its class", outside[:20])
+    changed = {k for k in vd if vd[k]["verdict"] != vb[k]["verdict"]} - set(caught)
+    assert not changed, (defect, sorted(changed)[:20])
+    if exact is not None:
+        by_key = corpus_by_key()
+        want = {k for k, c in by_key.items() if exact(c) and vb[k]["verdict"] == "pass"}
+        assert set(caught) == want, {"missed": sorted(want - set(caught))[:20],
+                                     "false alarms": sorted(set(caught) - want)[:20]}
