@@ -45,6 +45,7 @@
 
 #include "bench_util.h"
 #include "wampbox/backend.h"
+#include "wampbox/backends.h"
 #include "wampbox/encoding.h"
 
 namespace wampbox::bench {
@@ -439,6 +440,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "wampbox_bench_backends: sodium_init failed\n");
     return 2;
   }
+  register_optional_backends();  // the backends of wampbox::backends, after libsodium
   // Our own flags, removed from argv before Google Benchmark sees it.
   std::vector<const CryptoBackend*> chosen(available_backends().begin(), available_backends().end());
   bool refs = true;

@@ -1,6 +1,7 @@
-// Internal to wampbox: the optional crypto_box backends (impl/backends/*.cc,
-// compiled only when their library was found; see impl/backends/CMakeLists.txt)
-// and helpers they share. Not installed.
+// Internal to the optional crypto_box backends (impl/backends/*.cc, each
+// target built only when its library was found; see
+// impl/backends/CMakeLists.txt): helpers they share. Not installed. The core
+// library does not include this header.
 #pragma once
 
 #include <algorithm>
@@ -9,17 +10,11 @@
 #include <span>
 #include <vector>
 
-#include "wampbox/backend.h"
+#include "wampbox/backends.h"
 
 namespace wampbox::backends {
 
-// Defined only when the matching WAMPBOX_HAVE_BACKEND_* macro is set.
-const CryptoBackend& nacl();
-const CryptoBackend& cryptopp();
-const CryptoBackend& cryptopp_tweetnacl();
-const CryptoBackend& botan();
-
-// sodium_memzero (defined in impl/src/backend_registry.cc): backends that
+// sodium_memzero (defined in impl/backends/common.cc): backends that
 // must not include <sodium.h> (NaCl's headers #define libsodium's names) wipe
 // with this.
 void wipe(void* p, std::size_t n) noexcept;

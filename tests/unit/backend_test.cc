@@ -49,6 +49,7 @@
 #include <thread>
 #include <vector>
 
+#include "wampbox/backends.h"
 #include "wampbox/cryptobox.h"
 #include "wampbox/encoding.h"
 #include "wampbox/error.h"
@@ -74,7 +75,10 @@ Bytes pattern(std::size_t n, std::uint8_t seed = 7) {
   return v;
 }
 
+// Evaluated by the INSTANTIATE_TEST_SUITE_P generators, i.e. before any test
+// runs: registers the backends of wampbox::backends first.
 std::vector<std::string> backend_names() {
+  register_optional_backends();
   std::vector<std::string> names;
   for (const CryptoBackend* b : available_backends()) names.emplace_back(b->name());
   return names;

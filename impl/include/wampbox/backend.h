@@ -1,17 +1,24 @@
 // Pluggable implementations of NaCl crypto_box (X25519 + HSalsa20 +
 // XSalsa20-Poly1305), the primitive under WAMP-cryptobox.
 //
-// libsodium is the default and is always built. Further backends are
-// compiled in when their library is found at configure time (the CMake run
-// prints one line per backend): "nacl" (Debian's libnacl-dev), "cryptopp"
-// (Crypto++'s XSalsa20, Poly1305TLS and x25519 put together here),
-// "cryptopp-tweetnacl" (the TweetNaCl bundled inside Crypto++) and "botan"
-// (Botan 2's Salsa20 with a 24-byte nonce, Salsa20::hsalsa20, Poly1305 and
-// curve25519_donna put together here). Every backend must produce the same
-// bytes as libsodium; the tests run each one against the corpus's crypto_box
-// layer (fixtures/crypto_box_test.json). Where they legitimately differ is the
-// low-order public key policy (fixtures/README.md, "Profiles"): see
-// LowOrderPolicy. docs/backends.md has the findings and the benchmark.
+// The core library (wampbox::wampbox) has one backend, libsodium, and a
+// registry that starts with it alone. The other backends are separate CMake
+// targets, so that a program that only wants libsodium links nothing else:
+// wampbox::backend_nacl (Debian's libnacl-dev), wampbox::backend_cryptopp
+// ("cryptopp": Crypto++'s XSalsa20, Poly1305TLS and x25519 put together here,
+// and "cryptopp-tweetnacl": the TweetNaCl bundled inside Crypto++),
+// wampbox::backend_botan (Botan 2's Salsa20 with a 24-byte nonce,
+// Salsa20::hsalsa20, Poly1305 and curve25519_donna put together here), and
+// wampbox::backends, which links every one found at configure time and
+// declares register_optional_backends() (wampbox/backends.h). A backend is
+// in the registry only after it has been registered explicitly: nothing
+// registers itself from a static initialiser (which a static link could drop).
+//
+// Every backend must produce the same bytes as libsodium; the tests run each
+// one against the corpus's crypto_box layer (fixtures/crypto_box_test.json).
+// Where they legitimately differ is the low-order public key policy
+// (fixtures/README.md, "Profiles"): see LowOrderPolicy. docs/backends.md has
+// the findings and the benchmark.
 #pragma once
 
 #include <array>
@@ -19,7 +26,7 @@
 #include <span>
 #include <string_view>
 
-#include "wampbox/keys.h"
+#include "wampbox/sizes.h"
 
 namespace wampbox {
 
@@ -106,18 +113,24 @@ class CryptoBackend {
                        Key32 sk) const;
 };
 
-/// The default backend (libsodium); always available.
+/// The default backend (libsodium); always available, always registered.
 const CryptoBackend& libsodium_backend() noexcept;
 
-/// The backends compiled into this build, libsodium first, then in the order
-/// nacl, cryptopp, cryptopp-tweetnacl, botan (those found at configure time).
+/// Adds `backend` to the registry (after the ones already there). Returns
+/// false, and changes nothing, when a backend of the same name is already
+/// registered or the registry is full (16 backends). `backend` must outlive
+/// every use of the registry (the optional backends are function-local
+/// statics). Thread-safe, also against concurrent available_backends() /
+/// find_backend() calls.
+bool register_backend(const CryptoBackend& backend) noexcept;
+
+/// The registered backends: libsodium first, then the others in the order
+/// they were registered (register_optional_backends(): nacl, cryptopp,
+/// cryptopp-tweetnacl, botan, those found at configure time). The span stays
+/// valid for the life of the program; backends registered later are not in it.
 std::span<const CryptoBackend* const> available_backends() noexcept;
 
-/// The backend named `name`, or nullptr if it is unknown or was not built.
+/// The registered backend named `name`, or nullptr if none is.
 const CryptoBackend* find_backend(std::string_view name) noexcept;
-
-/// Every backend name wampbox knows, built or not (for reports that list the
-/// missing ones).
-std::span<const std::string_view> known_backend_names() noexcept;
 
 }  // namespace wampbox

@@ -9,15 +9,10 @@
 #include <string_view>
 #include <vector>
 
+#include "wampbox/backend.h"
+#include "wampbox/sizes.h"
+
 namespace wampbox {
-
-class CryptoBackend;  // wampbox/backend.h
-
-inline constexpr std::size_t kKeyBytes = 32;
-inline constexpr std::size_t kNonceBytes = 24;
-inline constexpr std::size_t kMacBytes = 16;
-/// Payload bytes = nonce(24) || mac(16) || ciphertext.
-inline constexpr std::size_t kPayloadOverhead = kNonceBytes + kMacBytes;
 
 enum class KeyEncoding { kBase64, kHex };
 

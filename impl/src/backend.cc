@@ -1,12 +1,14 @@
 // The CryptoBackend argument checks (non-virtual interface) and the registry
-// of backends compiled into this build.
+// of backends (libsodium, then whatever the program registers).
+#include "wampbox/backend.h"
+
 #include <sodium.h>
 
 #include <array>
+#include <atomic>
+#include <mutex>
 #include <string>
 
-#include "../backends/backends_internal.h"
-#include "wampbox/backend.h"
 #include "wampbox/error.h"
 
 namespace wampbox {
@@ -101,47 +103,45 @@ bool CryptoBackend::do_open(std::span<std::uint8_t> msg, std::span<const std::ui
   return ok;
 }
 
-namespace backends {
-void wipe(void* p, std::size_t n) noexcept {
-  if (n != 0) sodium_memzero(p, n);
-}
-}  // namespace backends
-
 namespace {
 
-constexpr std::array<std::string_view, 5> kKnownNames = {"libsodium", "nacl", "cryptopp", "cryptopp-tweetnacl",
-                                                         "botan"};
-
+// A fixed array, so that a span handed out by available_backends() never
+// dangles; entries are written once under the mutex and published by the
+// release store of `n`.
 struct Registry {
-  std::array<const CryptoBackend*, kKnownNames.size()> list{};
-  std::size_t n = 0;
+  static constexpr std::size_t kCapacity = 16;
+  std::array<const CryptoBackend*, kCapacity> list{};
+  std::atomic<std::size_t> n{0};
+  std::mutex add;
   Registry() {
-    list[n++] = &libsodium_backend();
-#ifdef WAMPBOX_HAVE_BACKEND_NACL
-    list[n++] = &backends::nacl();
-#endif
-#ifdef WAMPBOX_HAVE_BACKEND_CRYPTOPP
-    list[n++] = &backends::cryptopp();
-#endif
-#ifdef WAMPBOX_HAVE_BACKEND_CRYPTOPP_TWEETNACL
-    list[n++] = &backends::cryptopp_tweetnacl();
-#endif
-#ifdef WAMPBOX_HAVE_BACKEND_BOTAN
-    list[n++] = &backends::botan();
-#endif
+    list[0] = &libsodium_backend();
+    n.store(1, std::memory_order_release);
   }
 };
 
-const Registry& registry() noexcept {
-  static const Registry r;
+Registry& registry() noexcept {
+  static Registry r;
   return r;
 }
 
 }  // namespace
 
+bool register_backend(const CryptoBackend& backend) noexcept {
+  Registry& r = registry();
+  std::lock_guard<std::mutex> lock(r.add);
+  const std::size_t n = r.n.load(std::memory_order_relaxed);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (r.list[i]->name() == backend.name()) return false;
+  }
+  if (n == Registry::kCapacity) return false;
+  r.list[n] = &backend;
+  r.n.store(n + 1, std::memory_order_release);
+  return true;
+}
+
 std::span<const CryptoBackend* const> available_backends() noexcept {
-  const Registry& r = registry();
-  return std::span<const CryptoBackend* const>(r.list.data(), r.n);
+  Registry& r = registry();
+  return std::span<const CryptoBackend* const>(r.list.data(), r.n.load(std::memory_order_acquire));
 }
 
 const CryptoBackend* find_backend(std::string_view name) noexcept {
@@ -150,7 +150,5 @@ const CryptoBackend* find_backend(std::string_view name) noexcept {
   }
   return nullptr;
 }
-
-std::span<const std::string_view> known_backend_names() noexcept { return kKnownNames; }
 
 }  // namespace wampbox

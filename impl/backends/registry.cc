@@ -1,0 +1,34 @@
+// The wampbox::backends aggregate target: registers the optional backends that
+// were found at configure time (WAMPBOX_HAVE_BACKEND_* come from
+// impl/backends/CMakeLists.txt).
+#include <array>
+#include <string_view>
+
+#include "wampbox/backends.h"
+
+namespace wampbox {
+
+void register_optional_backends() {
+  // register_backend() ignores a name that is already registered, so a second
+  // call changes nothing.
+#ifdef WAMPBOX_HAVE_BACKEND_NACL
+  register_backend(backends::nacl());
+#endif
+#ifdef WAMPBOX_HAVE_BACKEND_CRYPTOPP
+  register_backend(backends::cryptopp());
+#endif
+#ifdef WAMPBOX_HAVE_BACKEND_CRYPTOPP_TWEETNACL
+  register_backend(backends::cryptopp_tweetnacl());
+#endif
+#ifdef WAMPBOX_HAVE_BACKEND_BOTAN
+  register_backend(backends::botan());
+#endif
+}
+
+std::span<const std::string_view> known_backend_names() noexcept {
+  static constexpr std::array<std::string_view, 5> kKnownNames = {"libsodium", "nacl", "cryptopp",
+                                                                  "cryptopp-tweetnacl", "botan"};
+  return kKnownNames;
+}
+
+}  // namespace wampbox

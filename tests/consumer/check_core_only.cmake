@@ -1,0 +1,33 @@
+# Fails unless the program FILE links the core's crypto alone: ldd must show
+# libsodium and none of the optional backends' shared libraries (Crypto++,
+# Botan 2 and what Botan pulls in), and the symbol table none of the backends'
+# code (NaCl is a static archive, so only nm can see it).
+#   cmake -DFILE=<program> -P check_core_only.cmake
+if(NOT EXISTS "${FILE}")
+  message(FATAL_ERROR "check_core_only: ${FILE} does not exist")
+endif()
+execute_process(COMMAND ldd "${FILE}" OUTPUT_VARIABLE _ldd RESULT_VARIABLE _rc)
+if(NOT _rc EQUAL 0)
+  message(FATAL_ERROR "check_core_only: ldd ${FILE} failed (${_rc})")
+endif()
+if(NOT _ldd MATCHES "libsodium")
+  message(FATAL_ERROR "check_core_only: ldd shows no libsodium, so this check cannot be trusted:\n${_ldd}")
+endif()
+string(REGEX MATCHALL "[^\n]*(crypto\\+\\+|cryptopp|botan|nacl|sqlite|tspi|bz2|lzma)[^\n]*" _bad "${_ldd}")
+if(_bad)
+  string(REPLACE ";" "\n" _bad "${_bad}")
+  message(FATAL_ERROR "check_core_only: ${FILE} loads optional backend libraries:\n${_bad}")
+endif()
+execute_process(COMMAND nm -C "${FILE}" OUTPUT_VARIABLE _nm RESULT_VARIABLE _rc ERROR_QUIET)
+if(NOT _rc EQUAL 0)
+  message(FATAL_ERROR "check_core_only: nm ${FILE} failed (${_rc})")
+endif()
+string(REGEX MATCHALL "[^\n]*(curve25519xsalsa20poly1305_ref|CryptoPP::|Botan::|wampbox::backends::)[^\n]*" _bad "${_nm}")
+if(_bad)
+  list(LENGTH _bad _n)
+  list(GET _bad 0 _first)
+  message(FATAL_ERROR "check_core_only: ${FILE} contains ${_n} symbols of the optional backends, e.g.\n${_first}")
+endif()
+string(REGEX MATCHALL "\n[^\n]*\\.so[^\n]*" _libs "${_ldd}")
+list(LENGTH _libs _n)
+message(STATUS "check_core_only: ${FILE}: ${_n} shared libraries, none of Crypto++/Botan/NaCl; no backend symbols")
