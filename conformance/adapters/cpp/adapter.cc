@@ -33,6 +33,7 @@
 #include "file_test.h"
 #include "ops.h"
 #include "wampbox/backend.h"
+#include "wampbox/backends.h"
 #include "wampbox/error.h"
 #include "wampbox/json.h"
 #include "wampbox/value.h"
@@ -166,6 +167,7 @@ int Usage(const char* argv0, int rc) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  wampbox::register_optional_backends();  // wampbox::backends: every backend found at configure time
   vec::OpContext ctx;
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
