@@ -42,8 +42,8 @@ std::string inputs_dir_from_args(int* argc, char** argv);
 std::vector<Input> load_inputs(const std::string& dir);
 const Input* find_input(const std::vector<Input>& inputs, std::string_view shape, std::size_t size);
 
-/// The keyring every benchmark uses: the published sample keys (facts doc
-/// section 2) for prefix "com.myapp.encrypted.", both roles.
+/// The keyring every benchmark uses: the published sample keys (crossbar-examples
+/// encryption/cryptobox/sample_keys.py) for prefix "com.myapp.encrypted.", both roles.
 struct Fixture {
   KeyRing ring;
   std::unique_ptr<PayloadCodec> codec;

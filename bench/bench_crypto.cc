@@ -22,7 +22,7 @@
 namespace wampbox::bench {
 namespace {
 
-// The classic NaCl box vector (libsodium test/default/box*.c; facts doc section 6).
+// The classic NaCl box vector (libsodium test/default/box*.c).
 constexpr const char* kAliceSk = "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a";
 constexpr const char* kBobPk = "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f";
 constexpr const char* kBeforenm = "1b27556473e985d462cd51197a9a46c76009549eac6474f206c4ee0844f68389";

@@ -29,7 +29,8 @@ NACL_C = bytes.fromhex(  # box.exp: mac(16) || ciphertext(131)
     "98dce87b4da7f011ec48c97271d2c20f9b928fe2270d6fb863d51738b48eeee314a7cc8ab932164548e526ae90224368517acfea"
     "bd6bb3732bc0e9da99832b61ca01b6de56244a9e88d5f9b37973f622a43d14a6599b1f654cb45a74e355a5")
 
-# Autobahn|Python's worked example (docs/wamp-cryptobox-facts.md section 6).
+# The crossbar-examples sample keys (encryption/cryptobox/sample_keys.py), used by
+# Autobahn|Python's worked example.
 SAMPLE_ORIGINATOR_PRIV = "6m0rnaVAP0PvvkS11QLKYVHDUqC8sQYrj5t+ez+yhYM="
 SAMPLE_ORIGINATOR_PUB = "GTtQ37XGJO2O4R8Dvx4AUo8pe61D9evIWpKGQAPdOh0="
 SAMPLE_RESPONDER_PRIV = "ss1v3Nbg65NGGzz8fno17hUCS669pIvPKd3T40oWkEE="

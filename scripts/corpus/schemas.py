@@ -4,6 +4,7 @@ fields; shared definitions are inlined into each schema so that each file is
 self-contained."""
 
 from common import BUG_TYPES
+from wampbox_py.messages import HEADER
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 
@@ -87,15 +88,7 @@ KEYRING_DEFS = {
 }
 
 _ID = {"type": "integer", "minimum": 0, "maximum": 9007199254740992}
-_MSG_FIELDS = {
-    "PUBLISH": ["request", "options", "uri"],
-    "EVENT": ["subscription", "publication", "options"],
-    "CALL": ["request", "options", "uri"],
-    "INVOCATION": ["request", "registration", "options"],
-    "YIELD": ["request", "options"],
-    "RESULT": ["request", "options"],
-    "ERROR": ["requestType", "request", "options", "uri"],
-}
+_MSG_FIELDS = HEADER  # header fields per message type, in wire order
 
 
 def _message_branch(tname, fields):

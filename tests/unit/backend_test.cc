@@ -283,8 +283,8 @@ TEST_P(BackendApi, SharedKeyAndBoxFunctions) {
   }
 }
 
-// The payload codec on every backend: Autobahn's worked example (facts doc
-// section 6) byte for byte, and interoperation with the libsodium codec.
+// The payload codec on every backend: Autobahn's worked example (the
+// KnownAnswer vector of fixtures/payload_test.json) byte for byte, and interoperation with the libsodium codec.
 TEST_P(BackendApi, PayloadCodecWorkedExample) {
   KeyRing ring;
   Key::Parts parts;

@@ -58,7 +58,8 @@ constexpr const char* kResponderPubHex = "e50deb2b7521359cddbe2070f4cb5b36bacf1d
 
 constexpr const char* kPrefix = "com.myapp.encrypted.";
 
-// Facts doc section 6: Autobahn 22.7.1, publish('com.myapp.encrypted.hello',
+// Autobahn's worked example (fixtures/payload_test.json, KnownAnswer):
+// Autobahn 22.7.1, publish('com.myapp.encrypted.hello',
 // 'Counter is at 1'), nonce 00 01 .. 17; the base64 after "\u0000" in the frame.
 constexpr const char* kWorkedExampleUri = "com.myapp.encrypted.hello";
 constexpr const char* kWorkedExamplePlaintext =
