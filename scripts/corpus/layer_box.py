@@ -555,7 +555,8 @@ def build_edges(tf, reg, js, sources, a_sk, add_box):
             ct = _box(e_sk, f_pk, nonce, msg)
             tag, hfin = poly1305_model(polykey, body)
             assert ct[16:] == body and ct[:16] == tag, "libsodium disagrees with the Poly1305 model: " + label
-            where = "final accumulator" if pos == nblocks - 1 else "accumulator after block %d of %d" % (pos + 1, nblocks)
+            where = ("final accumulator" if pos == nblocks - 1 else
+                     "accumulator after block %d of %d" % (pos + 1, nblocks))
             comment = ("EdgeCaseArithmetic (bugType EDGE_CASE): ciphertext chosen so that the Poly1305 %s %s "
                        "(h mod p before adding s = 0x%x); %d-byte message" % (where, name, hfin, len(body)))
             flags = ["EdgeCaseArithmetic", "Poly1305Accumulator"]

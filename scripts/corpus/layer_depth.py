@@ -423,10 +423,10 @@ def add(ctx):
         sealers = {True: "com.example.resp.x", False: "com.example.orig.x"}  # entries lacking the sealing box
         for tname in ("PUBLISH", "CALL", "YIELD", "ERROR"):
             u = sealers[SEAL_ROLE[tname]]
+            lacking = "originator" if SEAL_ROLE[tname] else "responder"
+            holder = "com.example." if rname == "prefix" else "the default key"
             seal_vec(ring, "depth/no-fallback/%s/%s" % (rname, tname), "%s for %s: its entry lacks the %s box while "
-                     "%s has it; Autobahn sends plaintext" % (tname, u, "originator" if SEAL_ROLE[tname] else
-                                                             "responder",
-                                                             "com.example." if rname == "prefix" else "the default key"),
+                     "%s has it; Autobahn sends plaintext" % (tname, u, lacking, holder),
                      "acceptable", ["NoRoleFallback", "MissingRole", "PlaintextFallback", "Plain"], tname, u, ["x"],
                      {"k": 1}, error="missing_role")
         # A payload sealed with the full key for a URI under a one-role entry lacking the opening box.
@@ -592,7 +592,8 @@ def add_keyring(tf, reg, src):
     for rname, ring in fallback_rings():
         kr = A.make_keyring(ring)
         g = tf.group(type="KeyringResolveTest", operation="keyring_resolve", source=src, keyring=ring)
-        for uri in ("com.example.orig.x", "com.example.resp.x", "com.example.orig", "com.example.x", "org.x"):
+        for uri in ("com.example.orig.x", "com.example.resp.x", "com.example.orig", "com.example.x", "org.x",
+                    "com.example.orig.", "com.example.resp.y.z"):
             for orig in (True, False):
                 prefix, shared = A.resolve(kr, uri, orig)
                 flags = []

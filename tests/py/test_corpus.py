@@ -8,7 +8,9 @@
 - tcIds unique per file, all registered in scripts/corpus/tcids.json, never
   reused (registry ids unique, below its `next`);
 - MANIFEST.json lists every file with its SHA-256; versions agree;
-- at least 1,500 vectors across the layers, at least a third invalid.
+- at least 5,000 vectors across the layers, at least a third invalid;
+- every defect class of issue 10 (and the arithmetic edge cases of issue 11)
+  has at least 5 vectors in each file it concerns.
 """
 
 import collections
@@ -168,12 +170,36 @@ def test_counts():
                 results[t["result"]] += 1
                 layers[name.split("_")[0]] += 1
     total = sum(results.values())
-    assert total >= 1500
+    assert total >= 5000
     assert results["invalid"] * 3 >= total, results
     for layer in ("crypto", "keyring", "payload", "message"):
         assert layers[layer] > 0
     man = load("MANIFEST.json")
     assert man["totals"]["tests"] == total
+
+
+# Flag -> files that must each hold at least 5 vectors with it (corpus depth).
+DEPTH_FLAGS = {
+    "OptionCheck": "message", "UriWhitespace": "message", "UriNotWhitespace": "message",
+    "UriTrailingNewline": "message", "UriNormalization": "message", "EmptyVsAbsent": "message payload",
+    "NoRoleFallback": "message payload keyring", "CheckOrder": "message", "DecryptBeforeSerializerCheck": "message",
+    "MissingRole": "message payload keyring", "NullEncAttribute": "message", "EncAttributeWithoutAlgo": "message",
+    "EdgeCaseArithmetic": "crypto", "Poly1305Accumulator": "crypto", "X25519NearP": "crypto",
+    "X25519CarryProne": "crypto",
+}
+
+
+def test_depth_per_defect_class():
+    counts = collections.Counter()
+    for name in VECTOR_FILES:
+        for g in load(name)["testGroups"]:
+            for t in g["tests"]:
+                for f in t["flags"]:
+                    counts[(name, f)] += 1
+    for flag, where in DEPTH_FLAGS.items():
+        for name in VECTOR_FILES:
+            if name.split("_")[0] in where.split():
+                assert counts[(name, flag)] >= 5, (flag, name, counts[(name, flag)])
 
 
 def test_hex_is_lowercase():
