@@ -52,6 +52,7 @@ int exit_code_for(ErrorCode c) {
   switch (c) {
     case ErrorCode::kNoKey:
     case ErrorCode::kMissingRole:
+    case ErrorCode::kRetiredKey:
     case ErrorCode::kNoPayloadCodec:
     case ErrorCode::kDecryptFailed:
     case ErrorCode::kUriMismatch:
@@ -65,6 +66,7 @@ int exit_code_for(ErrorCode c) {
     case ErrorCode::kUnencodable:
     case ErrorCode::kProtocolError:
     case ErrorCode::kInvalidKey:
+    case ErrorCode::kBadKeyId:
       return kMalformed;
     case ErrorCode::kInvalidArgument:
       return kUsage;

@@ -7,6 +7,8 @@ std::string_view to_string(ErrorCode code) noexcept {
     case ErrorCode::kInvalidKey: return "invalid_key";
     case ErrorCode::kNoKey: return "no_key";
     case ErrorCode::kMissingRole: return "missing_role";
+    case ErrorCode::kRetiredKey: return "retired_key";
+    case ErrorCode::kBadKeyId: return "bad_key_id";
     case ErrorCode::kNoPayloadCodec: return "no_payload_codec";
     case ErrorCode::kDecryptFailed: return "decrypt_failed";
     case ErrorCode::kUriMismatch: return "uri_mismatch";
@@ -31,6 +33,7 @@ std::string_view wamp_error_uri(ErrorCode code) noexcept {
     case ErrorCode::kDecryptFailed:
     case ErrorCode::kNoKey:
     case ErrorCode::kMissingRole:
+    case ErrorCode::kRetiredKey:
     case ErrorCode::kUnsupportedEncSerializer:
     case ErrorCode::kMalformedPlaintext:
       // Autobahn raises a plain Exception inside KeyRing.decode for all of
@@ -45,6 +48,7 @@ std::string_view wamp_error_uri(ErrorCode code) noexcept {
     case ErrorCode::kInvalidUtf8:
     case ErrorCode::kInvalidBase64:
     case ErrorCode::kUnencodable:
+    case ErrorCode::kBadKeyId:
     case ErrorCode::kProtocolError:
       return "wamp.error.protocol_violation";
   }

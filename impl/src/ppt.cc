@@ -27,7 +27,7 @@ bool is_ppt_key(std::string_view k) { return k == kScheme || k == kSerializer ||
 bool is_custom(std::string_view s) { return s.size() > 2 && s[0] == 'x' && s[1] == '_'; }
 
 bool is_hex_keyid(std::string_view s) {
-  if (s.size() != 42 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) return false;
+  if (s.size() != 42 || s[0] != '0' || s[1] != 'x') return false;
   return std::all_of(s.begin() + 2, s.end(), [](char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
   });
@@ -138,6 +138,159 @@ std::string ppt_key_id(const PublicKey& pk) {
   return "0x" + hex_encode(std::span<const std::uint8_t>(digest).last(20));
 }
 
+namespace {
+
+void sodium_aes_seal(const std::uint8_t* key, const std::uint8_t* nonce, std::span<const std::uint8_t> pt,
+                     std::uint8_t* out) {
+  unsigned long long n = 0;
+  crypto_aead_aes256gcm_encrypt(out, &n, pt.data(), pt.size(), nullptr, 0, nullptr, nonce, key);
+}
+
+bool sodium_aes_open(const std::uint8_t* key, const std::uint8_t* nonce, std::span<const std::uint8_t> ct,
+                     std::uint8_t* out) {
+  unsigned long long n = 0;
+  return crypto_aead_aes256gcm_decrypt(out, &n, nullptr, ct.data(), ct.size(), nullptr, 0, nonce, key) == 0;
+}
+
+constexpr Aes256GcmImpl kSodiumAes{"libsodium", &sodium_aes_seal, &sodium_aes_open};
+
+bool is_hex_digit(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+bool valid_keyid_shape(std::string_view id) {
+  return id.size() == 42 && id[0] == '0' && id[1] == 'x' && std::all_of(id.begin() + 2, id.end(), is_hex_digit);
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+}  // namespace
+
+const Aes256GcmImpl* libsodium_aes256gcm() noexcept {
+  // sodium_init() (idempotent, thread-safe) runs the CPU feature detection
+  // crypto_aead_aes256gcm_is_available() reads.
+  if (sodium_init() < 0) return nullptr;
+  return crypto_aead_aes256gcm_is_available() ? &kSodiumAes : nullptr;
+}
+
+const Aes256GcmImpl* ppt_aes256gcm(const PptCrypto& crypto) noexcept {
+  if (crypto.force_aes256gcm_fallback) return crypto.aes256gcm_fallback;
+  if (const Aes256GcmImpl* s = libsodium_aes256gcm()) return s;
+  return crypto.aes256gcm_fallback;
+}
+
+std::string eip55_checksum(std::string_view id, Keccak256Fn keccak256) {
+  if (!valid_keyid_shape(id)) {
+    throw Error(ErrorCode::kBadKeyId, "key id must be 0x + 40 hex digits, not '" + std::string(id) + "'");
+  }
+  if (!keccak256) throw Error(ErrorCode::kInvalidArgument, "EIP-55 needs a Keccak-256 implementation");
+  std::string digits = lower(id.substr(2));
+  std::uint8_t h[32];
+  keccak256(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(digits.data()), digits.size()), h);
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    const int nibble = (i % 2 == 0) ? (h[i / 2] >> 4) : (h[i / 2] & 0x0f);
+    if (digits[i] >= 'a' && nibble >= 8) digits[i] = static_cast<char>(digits[i] - 'a' + 'A');
+  }
+  return "0x" + digits;
+}
+
+std::string ppt_key_id_eip55(const PublicKey& pk, Keccak256Fn keccak256) {
+  return eip55_checksum(ppt_key_id(pk), keccak256);
+}
+
+std::string ppt_keyid_normalize(std::string_view id, const PptCrypto& crypto) {
+  if (!valid_keyid_shape(id)) {
+    throw Error(ErrorCode::kBadKeyId, "ppt_keyid must be 0x + 40 hex digits, not '" + std::string(id) + "'");
+  }
+  const std::string_view digits = id.substr(2);
+  const bool has_upper = std::any_of(digits.begin(), digits.end(), [](char c) { return c >= 'A' && c <= 'F'; });
+  const bool has_lower = std::any_of(digits.begin(), digits.end(), [](char c) { return c >= 'a' && c <= 'f'; });
+  if (has_upper && has_lower) {
+    if (!crypto.keccak256) {
+      throw Error(ErrorCode::kBadKeyId,
+                  "ppt_keyid " + std::string(id) + " is mixed-case (EIP-55) and no Keccak-256 is configured to check it");
+    }
+    if (eip55_checksum(id, crypto.keccak256) != id) {
+      throw Error(ErrorCode::kBadKeyId, "ppt_keyid " + std::string(id) + " fails its EIP-55 checksum");
+    }
+  }
+  return lower(id);
+}
+
+std::string ppt_keyid_write_form(std::string_view id, const PptCrypto& crypto) {
+  std::string norm = ppt_keyid_normalize(id, crypto);
+  return crypto.keccak256 ? eip55_checksum(norm, crypto.keccak256) : norm;
+}
+
+Bytes ppt_encrypt(std::string_view cipher, std::span<const std::uint8_t, kKeyBytes> key,
+                  std::span<const std::uint8_t> plaintext, const PptCrypto& crypto,
+                  std::span<const std::uint8_t> fixed_nonce) {
+  Bytes out;
+  if (cipher == kPptCipherXsalsa20Poly1305) {
+    if (!fixed_nonce.empty() && fixed_nonce.size() != kNonceBytes) {
+      throw Error(ErrorCode::kInvalidArgument, "xsalsa20poly1305 nonce must be 24 bytes");
+    }
+    // crypto_secretbox_easy: the same construction as crypto_box_easy_afternm,
+    // which box_seal_append does (one implementation for both forms).
+    std::array<std::uint8_t, kNonceBytes> nonce{};
+    if (!fixed_nonce.empty()) std::copy(fixed_nonce.begin(), fixed_nonce.end(), nonce.begin());
+    const SharedKey k = SharedKey::from_bytes(key);
+    box_seal_append(k, plaintext, out, fixed_nonce.empty() ? nullptr : &nonce);
+    return out;
+  }
+  if (cipher == kPptCipherAes256Gcm) {
+    const Aes256GcmImpl* impl = ppt_aes256gcm(crypto);
+    if (!impl) {
+      throw Error(ErrorCode::kUnsupportedEncAlgo,
+                  "aes256gcm: libsodium's AES-256-GCM needs AES-NI and no fallback is configured (wampbox::ppt_ext)");
+    }
+    if (!fixed_nonce.empty() && fixed_nonce.size() != kAesGcmNonceBytes) {
+      throw Error(ErrorCode::kInvalidArgument, "aes256gcm nonce must be 12 bytes");
+    }
+    out.resize(kAesGcmNonceBytes + plaintext.size() + kAesGcmTagBytes);
+    if (fixed_nonce.empty()) {
+      randombytes_buf(out.data(), kAesGcmNonceBytes);
+    } else {
+      std::copy(fixed_nonce.begin(), fixed_nonce.end(), out.begin());
+    }
+    impl->seal(key.data(), out.data(), plaintext, out.data() + kAesGcmNonceBytes);
+    return out;
+  }
+  throw Error(ErrorCode::kUnsupportedEncAlgo, "PPT cipher '" + std::string(cipher) + "' is not supported by wampbox");
+}
+
+Bytes ppt_decrypt(std::string_view cipher, std::span<const std::uint8_t, kKeyBytes> key,
+                  std::span<const std::uint8_t> payload, const PptCrypto& crypto) {
+  Bytes out;
+  if (cipher == kPptCipherXsalsa20Poly1305) {
+    const SharedKey k = SharedKey::from_bytes(key);
+    box_open_into(k, payload, out);
+    return out;
+  }
+  if (cipher == kPptCipherAes256Gcm) {
+    const Aes256GcmImpl* impl = ppt_aes256gcm(crypto);
+    if (!impl) {
+      throw Error(ErrorCode::kUnsupportedEncAlgo,
+                  "aes256gcm: libsodium's AES-256-GCM needs AES-NI and no fallback is configured (wampbox::ppt_ext)");
+    }
+    if (payload.size() < kAesGcmNonceBytes + kAesGcmTagBytes) {
+      throw Error(ErrorCode::kDecryptFailed, "aes256gcm payload shorter than nonce + tag (28 bytes)");
+    }
+    out.resize(payload.size() - kAesGcmNonceBytes - kAesGcmTagBytes);
+    if (!impl->open(key.data(), payload.data(), payload.subspan(kAesGcmNonceBytes), out.data())) {
+      sodium_memzero(out.data(), out.size());
+      out.clear();
+      throw Error(ErrorCode::kDecryptFailed, "aes256gcm tag check failed");
+    }
+    return out;
+  }
+  throw Error(ErrorCode::kUnsupportedEncAlgo, "PPT cipher '" + std::string(cipher) + "' is not supported by wampbox");
+}
+
 Bytes ppt_pack(std::string_view serializer, const Value& args, const Value& kwargs) {
   if (!(args.is_null() || args.kind() == Value::Kind::kArray)) {
     throw Error(ErrorCode::kInvalidArgument, "PPT args must be an array or null");
@@ -191,15 +344,15 @@ void ppt_unpack(std::string_view serializer, std::span<const std::uint8_t> data,
   kwargs = std::move(k);
 }
 
-Message ppt_wrap(const Message& plain, const PptAttributes& attrs, const SharedKey* key,
-                 const std::array<std::uint8_t, kNonceBytes>* fixed_nonce) {
+Message ppt_wrap(const Message& plain, const PptAttributes& attrs, const std::span<const std::uint8_t, kKeyBytes>* key,
+                 const PptCrypto& crypto, std::span<const std::uint8_t> fixed_nonce) {
   if (plain.payload) throw Error(ErrorCode::kInvalidArgument, "PPT: message already carries a cryptobox payload");
   ppt_validate(attrs);
   const std::string_view ser = effective_serializer(attrs);
   if (ser == "flatbuffers") {
     throw Error(ErrorCode::kUnsupportedEncSerializer, "PPT serializer flatbuffers is not supported by wampbox");
   }
-  if (attrs.cipher && *attrs.cipher != kPptCipherXsalsa20Poly1305) {
+  if (attrs.cipher && *attrs.cipher != kPptCipherXsalsa20Poly1305 && *attrs.cipher != kPptCipherAes256Gcm) {
     throw Error(ErrorCode::kUnsupportedEncAlgo, "PPT cipher '" + *attrs.cipher + "' is not supported by wampbox");
   }
   static const Value kNull;
@@ -219,8 +372,13 @@ Message ppt_wrap(const Message& plain, const PptAttributes& attrs, const SharedK
   }
   Bytes payload;
   if (attrs.cipher) {
-    if (!key) throw Error(ErrorCode::kNoKey, "PPT cipher xsalsa20poly1305 needs a key");
-    box_seal_append(*key, packed, payload, fixed_nonce);
+    if (!key) throw Error(ErrorCode::kNoKey, "PPT cipher " + *attrs.cipher + " needs a key");
+    try {
+      payload = ppt_encrypt(*attrs.cipher, *key, packed, crypto, fixed_nonce);
+    } catch (...) {
+      sodium_memzero(packed.data(), packed.size());
+      throw;
+    }
     sodium_memzero(packed.data(), packed.size());
   } else {
     payload = std::move(packed);
@@ -232,7 +390,21 @@ Message ppt_wrap(const Message& plain, const PptAttributes& attrs, const SharedK
   return out;
 }
 
-Message ppt_unwrap(const Message& m, const SharedKey* key, PptAttributes* attrs_out) {
+Message ppt_wrap(const Message& plain, const PptAttributes& attrs, const SharedKey* key,
+                 const std::array<std::uint8_t, kNonceBytes>* fixed_nonce) {
+  if (attrs.cipher && *attrs.cipher != kPptCipherXsalsa20Poly1305) {
+    ppt_validate(attrs);
+    throw Error(ErrorCode::kUnsupportedEncAlgo, "PPT cipher '" + *attrs.cipher + "' needs the PptCrypto overload");
+  }
+  std::optional<std::span<const std::uint8_t, kKeyBytes>> k;
+  if (key) k.emplace(key->bytes());
+  std::span<const std::uint8_t> n;
+  if (fixed_nonce) n = *fixed_nonce;
+  return ppt_wrap(plain, attrs, k ? &*k : nullptr, PptCrypto{}, n);
+}
+
+Message ppt_unwrap(const Message& m, const std::span<const std::uint8_t, kKeyBytes>* key, const PptCrypto& crypto,
+                   PptAttributes* attrs_out) {
   std::optional<PptAttributes> attrs = ppt_attributes(m.options);
   if (!attrs) protocol_error("message has no ppt_scheme");
   if (m.payload || find_key(m.options, "enc_algo")) protocol_error("message mixes PPT with a cryptobox payload");
@@ -243,7 +415,7 @@ Message ppt_unwrap(const Message& m, const SharedKey* key, PptAttributes* attrs_
     protocol_error("ArgumentsKw must be absent or empty");
   }
   const std::string_view ser = effective_serializer(*attrs);
-  if (attrs->cipher && *attrs->cipher != kPptCipherXsalsa20Poly1305) {
+  if (attrs->cipher && *attrs->cipher != kPptCipherXsalsa20Poly1305 && *attrs->cipher != kPptCipherAes256Gcm) {
     throw Error(ErrorCode::kUnsupportedEncAlgo, "PPT cipher '" + *attrs->cipher + "' is not supported by wampbox");
   }
   if (ser != "native" && ser != "json" && ser != "msgpack" && ser != "cbor") {
@@ -253,7 +425,7 @@ Message ppt_unwrap(const Message& m, const SharedKey* key, PptAttributes* attrs_
   Bytes plain_bytes;
   if (attrs->cipher) {
     if (!key) throw Error(ErrorCode::kNoKey, "PPT payload is encrypted and no key was given");
-    box_open_into(*key, payload, plain_bytes);
+    plain_bytes = ppt_decrypt(*attrs->cipher, *key, payload, crypto);
   } else {
     plain_bytes = payload;
   }
@@ -277,6 +449,16 @@ Message ppt_unwrap(const Message& m, const SharedKey* key, PptAttributes* attrs_
   std::erase_if(out.options, [](const auto& kv) { return is_ppt_key(kv.first); });
   if (attrs_out) *attrs_out = *attrs;
   return out;
+}
+
+Message ppt_unwrap(const Message& m, const SharedKey* key, PptAttributes* attrs_out) {
+  std::optional<PptAttributes> attrs = ppt_attributes(m.options);
+  if (attrs && attrs->cipher && *attrs->cipher == kPptCipherAes256Gcm) {
+    throw Error(ErrorCode::kUnsupportedEncAlgo, "PPT cipher aes256gcm needs the PptCrypto overload");
+  }
+  std::optional<std::span<const std::uint8_t, kKeyBytes>> k;
+  if (key) k.emplace(key->bytes());
+  return ppt_unwrap(m, k ? &*k : nullptr, PptCrypto{}, attrs_out);
 }
 
 namespace {
@@ -323,6 +505,170 @@ Message ppt_open(const KeyRing& ring, Role role, const Message& m, std::optional
     shared = &key.shared(role);
   }
   return ppt_unwrap(m, shared, attrs_out);
+}
+
+std::string_view to_string(PptKeyStatus s) noexcept {
+  switch (s) {
+    case PptKeyStatus::kCurrent: return "current";
+    case PptKeyStatus::kGrace: return "grace";
+    case PptKeyStatus::kRetired: return "retired";
+  }
+  return "retired";
+}
+
+PptKeyStatus parse_ppt_key_status(std::string_view s) {
+  if (s == "current") return PptKeyStatus::kCurrent;
+  if (s == "grace") return PptKeyStatus::kGrace;
+  if (s == "retired") return PptKeyStatus::kRetired;
+  throw Error(ErrorCode::kInvalidArgument, "key status must be current, grace or retired, not '" + std::string(s) + "'");
+}
+
+struct PptKeyStore::Entry {
+  std::string prefix;
+  PptKeyStatus status;
+  std::string id;                  // symmetric: lowercase key id
+  std::optional<SharedKey> sym;    // symmetric data key (wiped on destruction)
+  std::optional<Key> pair;         // keypair model
+  std::string pair_ids[2];         // keypair: lowercase ppt_key_id of originator_pub, responder_pub ("" if absent)
+
+  // The id this entry has when `role` sends (receiver's public key) or receives (own public key).
+  const std::string& sender_id(Role role) const { return pair ? pair_ids[role == Role::kOriginator ? 1 : 0] : id; }
+  bool names(std::string_view lower_id) const {
+    return pair ? (pair_ids[0] == lower_id || pair_ids[1] == lower_id) : id == lower_id;
+  }
+  bool receiver_named(Role role, std::string_view lower_id) const {
+    return pair ? pair_ids[role == Role::kResponder ? 1 : 0] == lower_id : id == lower_id;
+  }
+  std::span<const std::uint8_t, kKeyBytes> key_bytes(Role role) const {
+    return sym ? sym->bytes() : pair->shared(role).bytes();
+  }
+};
+
+PptKeyStore::PptKeyStore(PptCrypto crypto) : crypto_(crypto) {}
+PptKeyStore::PptKeyStore(PptKeyStore&&) noexcept = default;
+PptKeyStore& PptKeyStore::operator=(PptKeyStore&&) noexcept = default;
+PptKeyStore::~PptKeyStore() = default;
+
+std::size_t PptKeyStore::size() const noexcept { return entries_.size(); }
+const PptCrypto& PptKeyStore::crypto() const noexcept { return crypto_; }
+
+namespace {
+
+template <typename Entries>
+void demote_current(Entries& entries, std::string_view prefix) {
+  for (auto& e : entries) {
+    if (e.prefix == prefix && e.status == PptKeyStatus::kCurrent) e.status = PptKeyStatus::kGrace;
+  }
+}
+
+// The longest prefix of `uri` that has entries: entries are matched by
+// characters, as KeyRing (and Autobahn's StringTrie) does.
+template <typename Entries>
+std::optional<std::string_view> matched_prefix(const Entries& entries, std::string_view uri) {
+  std::optional<std::string_view> best;
+  for (const auto& e : entries) {
+    if (uri.starts_with(e.prefix) && (!best || e.prefix.size() > best->size())) best = e.prefix;
+  }
+  return best;
+}
+
+}  // namespace
+
+void PptKeyStore::add_symmetric(std::string_view uri_prefix, std::string_view keyid,
+                                std::span<const std::uint8_t, kKeyBytes> key, PptKeyStatus status) {
+  std::string id = ppt_keyid_normalize(keyid, crypto_);
+  for (const auto& e : entries_) {
+    if (e.prefix == uri_prefix && e.names(id)) {
+      throw Error(ErrorCode::kInvalidKey, "key id " + id + " is already in use for prefix '" + std::string(uri_prefix) + "'");
+    }
+  }
+  if (status == PptKeyStatus::kCurrent) demote_current(entries_, uri_prefix);
+  Entry e{std::string(uri_prefix), status, std::move(id), SharedKey::from_bytes(key), std::nullopt, {}};
+  entries_.push_back(std::move(e));
+}
+
+void PptKeyStore::add_keypair(std::string_view uri_prefix, Key key, PptKeyStatus status) {
+  Entry e{std::string(uri_prefix), status, {}, std::nullopt, std::nullopt, {}};
+  if (key.originator_pub()) e.pair_ids[0] = ppt_key_id(*key.originator_pub());
+  if (key.responder_pub()) e.pair_ids[1] = ppt_key_id(*key.responder_pub());
+  for (const auto& other : entries_) {
+    if (other.prefix != uri_prefix) continue;
+    for (const std::string& id : e.pair_ids) {
+      if (!id.empty() && other.names(id)) {
+        throw Error(ErrorCode::kInvalidKey, "key id " + id + " is already in use for prefix '" + std::string(uri_prefix) + "'");
+      }
+    }
+  }
+  e.pair.emplace(std::move(key));
+  if (status == PptKeyStatus::kCurrent) demote_current(entries_, uri_prefix);
+  entries_.push_back(std::move(e));
+}
+
+void PptKeyStore::set_status(std::string_view uri_prefix, std::string_view keyid, PptKeyStatus status) {
+  const std::string id = ppt_keyid_normalize(keyid, crypto_);
+  for (auto& e : entries_) {
+    if (e.prefix == uri_prefix && e.names(id)) {
+      if (status == PptKeyStatus::kCurrent) demote_current(entries_, uri_prefix);
+      e.status = status;
+      return;
+    }
+  }
+  throw Error(ErrorCode::kNoKey, "no key " + id + " for prefix '" + std::string(uri_prefix) + "'");
+}
+
+const PptKeyStore::Entry* PptKeyStore::current(std::string_view uri) const {
+  const std::optional<std::string_view> prefix = matched_prefix(entries_, uri);
+  if (!prefix) return nullptr;
+  for (const auto& e : entries_) {
+    if (e.prefix == *prefix && e.status == PptKeyStatus::kCurrent) return &e;
+  }
+  return nullptr;
+}
+
+Message PptKeyStore::seal(Role role, const Message& plain, std::string_view cipher, std::optional<std::string_view> uri,
+                          std::span<const std::uint8_t> fixed_nonce) const {
+  const std::string_view key_uri = resolve_uri(plain, uri);
+  const Entry* e = current(key_uri);
+  if (!e) throw Error(ErrorCode::kNoKey, "no current PPT key for URI '" + std::string(key_uri) + "'");
+  if (e->pair && !e->pair->has_role(role)) e->pair->shared(role);  // throws kMissingRole with the details
+  PptAttributes attrs;
+  attrs.scheme = std::string(kPptSchemeWamp);
+  attrs.serializer = "cbor";
+  attrs.cipher = std::string(cipher);
+  const std::string& id = e->sender_id(role);
+  if (!id.empty()) attrs.keyid = ppt_keyid_write_form(id, crypto_);
+  const auto key = e->key_bytes(role);
+  return ppt_wrap(plain, attrs, &key, crypto_, fixed_nonce);
+}
+
+Message PptKeyStore::open(Role role, const Message& m, std::optional<std::string_view> uri,
+                          PptAttributes* attrs_out) const {
+  std::optional<PptAttributes> attrs = ppt_attributes(m.options);
+  if (!attrs) protocol_error("message has no ppt_scheme");
+  if (!attrs->cipher) return ppt_unwrap(m, nullptr, crypto_, attrs_out);
+  const std::string_view key_uri = resolve_uri(m, uri);
+  const std::optional<std::string_view> prefix = matched_prefix(entries_, key_uri);
+  if (!prefix) throw Error(ErrorCode::kNoKey, "no PPT key for URI '" + std::string(key_uri) + "'");
+  const Entry* e = nullptr;
+  if (attrs->keyid) {
+    const std::string id = ppt_keyid_normalize(*attrs->keyid, crypto_);
+    for (const auto& cand : entries_) {
+      if (cand.prefix == *prefix && cand.receiver_named(role, id)) e = &cand;
+    }
+    if (!e) {
+      throw Error(ErrorCode::kNoKey, "ppt_keyid " + *attrs->keyid + " names no key held for URI '" +
+                                         std::string(key_uri) + "'");
+    }
+    if (e->status == PptKeyStatus::kRetired) {
+      throw Error(ErrorCode::kRetiredKey, "ppt_keyid " + *attrs->keyid + " names a retired key");
+    }
+  } else {
+    e = current(key_uri);
+    if (!e) throw Error(ErrorCode::kNoKey, "no current PPT key for URI '" + std::string(key_uri) + "'");
+  }
+  if (e->pair && !e->pair->has_role(role)) e->pair->shared(role);  // kMissingRole
+  const auto key = e->key_bytes(role);
+  return ppt_unwrap(m, &key, crypto_, attrs_out);
 }
 
 }  // namespace wampbox

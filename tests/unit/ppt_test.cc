@@ -10,6 +10,9 @@
 #include "wampbox/error.h"
 #include "wampbox/json.h"
 #include "wampbox/msgpack.h"
+#ifdef WAMPBOX_HAVE_PPT_EXT
+#include "wampbox/ppt_ext.h"
+#endif
 
 namespace wampbox {
 namespace {
@@ -390,6 +393,267 @@ TEST(PptSeal, Errors) {
   EXPECT_NO_THROW(ppt_open(ring, Role::kResponder, sealed));
   // Opening with the wrong side's key id check: the originator's own key is not the key id.
   EXPECT_EQ(error_of([&] { ppt_open(ring, Role::kOriginator, sealed); }), ErrorCode::kNoKey);
+}
+
+// ---------------------------------------------------------------------------
+// Both spec ciphers, key ids, the key store and rotation.
+
+std::array<std::uint8_t, 32> key_of(std::uint8_t seed) {
+  std::array<std::uint8_t, 32> k{};
+  for (std::size_t i = 0; i < k.size(); ++i) k[i] = static_cast<std::uint8_t>(seed + i);
+  return k;
+}
+
+
+// AES-256-GCM implementations to test: libsodium's where the CPU has AES-NI,
+// and the packaged fallback (OpenSSL) when wampbox::ppt_ext is built, forced.
+std::vector<std::pair<std::string, PptCrypto>> aes_cryptos() {
+  std::vector<std::pair<std::string, PptCrypto>> out;
+  if (libsodium_aes256gcm()) out.emplace_back("libsodium", PptCrypto{});
+#ifdef WAMPBOX_HAVE_PPT_EXT
+  out.emplace_back("openssl-forced", ppt_ext_crypto(true));
+#endif
+  return out;
+}
+
+TEST(PptCipher, Aes256GcmKnownAnswersOnEveryImplementation) {
+  // McGrew & Viega, "The Galois/Counter Mode of Operation", test cases 13 and
+  // 14 (256-bit zero key, zero 96-bit IV, no AAD).
+  const auto zero_key = std::array<std::uint8_t, 32>{};
+  const Bytes zero_nonce(12, 0);
+  auto cryptos = aes_cryptos();
+  ASSERT_FALSE(cryptos.empty()) << "no AES-256-GCM implementation at all";
+  for (const auto& [name, crypto] : cryptos) {
+    SCOPED_TRACE(name);
+    EXPECT_EQ(hex_encode(ppt_encrypt("aes256gcm", zero_key, {}, crypto, zero_nonce)),
+              "000000000000000000000000530f8afbc74536b9a963b4f1c4cb738b");
+    const Bytes pt(16, 0);
+    const Bytes ct = ppt_encrypt("aes256gcm", zero_key, pt, crypto, zero_nonce);
+    EXPECT_EQ(hex_encode(ct), "000000000000000000000000cea7403d4d606b6e074ec5d3baf39d18d0d1c8a799996bf0265b98b5d48ab919");
+    EXPECT_EQ(ppt_decrypt("aes256gcm", zero_key, ct, crypto), pt);
+    // Tampering anywhere (nonce, ciphertext, tag) and truncation fail typed, releasing nothing.
+    for (std::size_t at : {std::size_t{0}, std::size_t{12}, ct.size() - 1}) {
+      Bytes bad = ct;
+      bad[at] ^= 1;
+      EXPECT_EQ(error_of([&] { ppt_decrypt("aes256gcm", zero_key, bad, crypto); }), ErrorCode::kDecryptFailed);
+    }
+    for (std::size_t n : {std::size_t{0}, std::size_t{27}, ct.size() - 1}) {
+      Bytes shorter(ct.begin(), ct.begin() + static_cast<std::ptrdiff_t>(n));
+      EXPECT_EQ(error_of([&] { ppt_decrypt("aes256gcm", zero_key, shorter, crypto); }), ErrorCode::kDecryptFailed);
+    }
+    EXPECT_EQ(error_of([&] { ppt_encrypt("aes256gcm", zero_key, pt, crypto, Bytes(24, 0)); }),
+              ErrorCode::kInvalidArgument);
+  }
+  // Every implementation opens what every other one sealed (random nonces, several sizes).
+  for (const auto& [a, ca] : cryptos) {
+    for (const auto& [b, cb] : cryptos) {
+      for (std::size_t n : {0u, 1u, 15u, 16u, 17u, 1000u}) {
+        Bytes pt(n);
+        randombytes_buf(pt.data(), pt.size());
+        const auto k = key_of(7);
+        const Bytes ct = ppt_encrypt("aes256gcm", k, pt, ca);
+        EXPECT_EQ(ct.size(), 12 + n + 16);
+        EXPECT_EQ(ppt_decrypt("aes256gcm", k, ct, cb), pt) << a << " -> " << b << " n=" << n;
+      }
+    }
+  }
+}
+
+TEST(PptCipher, Xsalsa20Poly1305IsSecretbox) {
+  const auto k = key_of(1);
+  const Bytes nonce(24, 9);
+  const Bytes pt{'h', 'i'};
+  const Bytes ct = ppt_encrypt("xsalsa20poly1305", k, pt, {}, nonce);
+  Bytes expect(24 + 16 + pt.size());
+  std::copy(nonce.begin(), nonce.end(), expect.begin());
+  ASSERT_EQ(crypto_secretbox_easy(expect.data() + 24, pt.data(), pt.size(), nonce.data(), k.data()), 0);
+  EXPECT_EQ(ct, expect);
+  EXPECT_EQ(ppt_decrypt("xsalsa20poly1305", k, ct), pt);
+  Bytes bad = ct;
+  bad[30] ^= 0x80;
+  EXPECT_EQ(error_of([&] { ppt_decrypt("xsalsa20poly1305", k, bad); }), ErrorCode::kDecryptFailed);
+  EXPECT_EQ(error_of([&] { ppt_encrypt("chacha20poly1305", k, pt); }), ErrorCode::kUnsupportedEncAlgo);
+  EXPECT_EQ(error_of([&] { ppt_encrypt("xsalsa20poly1305", k, pt, {}, Bytes(12, 0)); }), ErrorCode::kInvalidArgument);
+}
+
+TEST(PptCipher, Aes256GcmWithoutAnyImplementationIsTyped) {
+  PptCrypto none;
+  none.force_aes256gcm_fallback = true;  // and no fallback given
+  EXPECT_EQ(error_of([&] { ppt_encrypt("aes256gcm", key_of(1), Bytes{1}, none); }), ErrorCode::kUnsupportedEncAlgo);
+  EXPECT_EQ(error_of([&] { ppt_decrypt("aes256gcm", key_of(1), Bytes(40, 0), none); }), ErrorCode::kUnsupportedEncAlgo);
+}
+
+TEST(PptKeyIdForm, NormalizeWithoutKeccak) {
+  const std::string lower = "0x" + std::string(40, 'a');
+  EXPECT_EQ(ppt_keyid_normalize(lower, {}), lower);
+  EXPECT_EQ(ppt_keyid_normalize("0x" + std::string(40, 'A'), {}), lower);  // all-caps: no checksum (EIP-55)
+  EXPECT_EQ(error_of([&] { ppt_keyid_normalize("0x" + std::string(20, 'a') + std::string(20, 'A'), {}); }),
+            ErrorCode::kBadKeyId);  // mixed case cannot be checked without Keccak
+  for (std::string bad : {std::string("0X") + std::string(40, 'a'), "0x" + std::string(39, 'a'), std::string(42, 'a'),
+                          "0x" + std::string(40, 'g'), std::string("")}) {
+    EXPECT_EQ(error_of([&] { ppt_keyid_normalize(bad, {}); }), ErrorCode::kBadKeyId) << bad;
+  }
+  EXPECT_EQ(ppt_keyid_write_form("0x" + std::string(40, 'B'), {}), "0x" + std::string(40, 'b'));
+}
+
+#ifdef WAMPBOX_HAVE_PPT_EXT
+TEST(PptKeyIdForm, Eip55KnownAnswersAndChecksum) {
+  const PptCrypto c = ppt_ext_crypto();
+  // The examples of EIP-55 itself (eips.ethereum.org/EIPS/eip-55).
+  for (std::string id : {"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359",
+                         "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB", "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb"}) {
+    std::string lower = id;
+    for (char& ch : lower) ch = static_cast<char>(std::tolower(ch));
+    EXPECT_EQ(eip55_checksum(lower, c.keccak256), id);
+    EXPECT_EQ(ppt_keyid_normalize(id, c), lower);
+    EXPECT_EQ(ppt_keyid_write_form(lower, c), id);
+    // One letter's case flipped: the checksum fails.
+    std::string bad = id;
+    for (std::size_t i = 2; i < bad.size(); ++i) {
+      if (std::isalpha(static_cast<unsigned char>(bad[i]))) {
+        bad[i] = static_cast<char>(std::isupper(static_cast<unsigned char>(bad[i])) ? std::tolower(bad[i]) : std::toupper(bad[i]));
+        break;
+      }
+    }
+    EXPECT_EQ(error_of([&] { ppt_keyid_normalize(bad, c); }), ErrorCode::kBadKeyId) << bad;
+  }
+  const PublicKey pk = PublicKey::parse(kResponderPub);
+  std::string eip = ppt_key_id_eip55(pk, c.keccak256);
+  std::string lower = eip;
+  for (char& ch : lower) ch = static_cast<char>(std::tolower(ch));
+  EXPECT_EQ(lower, ppt_key_id(pk));
+}
+#endif
+
+Message sample_publish(std::string topic) {
+  Message m;
+  m.type = MessageType::kPublish;
+  m.request = 7;
+  m.uri = std::move(topic);
+  m.args = Value(Array{Value("x"), Value(1)});
+  m.kwargs = Value(Object{{"a", Value(true)}});
+  return m;
+}
+
+Message as_event(const Message& pub) {
+  Message ev = pub;
+  ev.type = MessageType::kEvent;
+  ev.uri.clear();
+  return ev;
+}
+
+std::vector<std::pair<std::string, PptCrypto>> store_cryptos() {
+  std::vector<std::pair<std::string, PptCrypto>> out{{"core", PptCrypto{}}};
+#ifdef WAMPBOX_HAVE_PPT_EXT
+  out.emplace_back("ext-forced-fallback", ppt_ext_crypto(true));
+#endif
+  return out;
+}
+
+TEST(PptKeyStore, SymmetricBothCiphersRoundTrip) {
+  for (const auto& [name, crypto] : store_cryptos()) {
+    for (std::string cipher : {"xsalsa20poly1305", "aes256gcm"}) {
+      if (cipher == "aes256gcm" && !ppt_aes256gcm(crypto)) continue;
+      SCOPED_TRACE(name + "/" + cipher);
+      PptKeyStore store(crypto);
+      const std::string id = "0x" + std::string(38, '1') + "ab";
+      store.add_symmetric("com.app.", id, key_of(3));
+      const Message pub = sample_publish("com.app.t");
+      Message sealed = store.seal(Role::kOriginator, pub, cipher);
+      auto a = ppt_attributes(sealed.options);
+      ASSERT_TRUE(a);
+      EXPECT_EQ(a->cipher, cipher);
+      EXPECT_EQ(ppt_keyid_normalize(*a->keyid, crypto), id);
+      // Layout: one binary element whose length is the packed size + overhead.
+      const Bytes& payload = sealed.args->as_array()[0].as_binary().data;
+      const Bytes packed = ppt_pack("cbor", *pub.args, *pub.kwargs);
+      EXPECT_EQ(payload.size(), packed.size() + (cipher == "aes256gcm" ? 28u : 40u));
+      const auto k = key_of(3);
+      EXPECT_EQ(ppt_decrypt(cipher, k, payload, crypto), packed);
+      for (Serializer s : {Serializer::kJson, Serializer::kMsgPack, Serializer::kCbor}) {
+        Message wire = decode_frame(encode_frame(sealed, s), s);
+        Message opened = store.open(Role::kResponder, as_event(wire), "com.app.t");
+        EXPECT_TRUE(*opened.args == *pub.args);
+        EXPECT_TRUE(*opened.kwargs == *pub.kwargs);
+      }
+    }
+  }
+}
+
+TEST(PptKeyStore, RotationGraceAndRetirement) {
+  for (const auto& [name, crypto] : store_cryptos()) {
+    SCOPED_TRACE(name);
+    PptKeyStore sender(crypto), receiver(crypto);
+    const std::string id1 = "0x" + std::string(40, '1'), id2 = "0x" + std::string(40, '2');
+    sender.add_symmetric("com.app.", id1, key_of(1));
+    receiver.add_symmetric("com.app.", id1, key_of(1));
+    const Message pub = sample_publish("com.app.t");
+    const Message old_msg = as_event(sender.seal(Role::kOriginator, pub, "xsalsa20poly1305", std::nullopt));
+    // Rotate: id2 becomes current on both sides, id1 drops to the grace period.
+    sender.add_symmetric("com.app.", id2, key_of(2));
+    receiver.add_symmetric("com.app.", id2, key_of(2));
+    const Message new_msg = as_event(sender.seal(Role::kOriginator, pub, "xsalsa20poly1305"));
+    EXPECT_EQ(ppt_attributes(new_msg.options)->keyid, ppt_keyid_write_form(id2, crypto));
+    EXPECT_NO_THROW(receiver.open(Role::kResponder, new_msg, "com.app.t"));
+    EXPECT_NO_THROW(receiver.open(Role::kResponder, old_msg, "com.app.t"));  // grace
+    receiver.set_status("com.app.", id1, PptKeyStatus::kRetired);
+    EXPECT_EQ(error_of([&] { receiver.open(Role::kResponder, old_msg, "com.app.t"); }), ErrorCode::kRetiredKey);
+    EXPECT_NO_THROW(receiver.open(Role::kResponder, new_msg, "com.app.t"));
+    // An unknown id, a malformed one, no key for the URI.
+    Message unknown = new_msg;
+    for (auto& kv : unknown.options) {
+      if (kv.first == "ppt_keyid") kv.second = Value("0x" + std::string(40, '3'));
+    }
+    EXPECT_EQ(error_of([&] { receiver.open(Role::kResponder, unknown, "com.app.t"); }), ErrorCode::kNoKey);
+    for (auto& kv : unknown.options) {
+      if (kv.first == "ppt_keyid") kv.second = Value("0x" + std::string(39, '3'));
+    }
+    EXPECT_EQ(error_of([&] { receiver.open(Role::kResponder, unknown, "com.app.t"); }), ErrorCode::kProtocolError);
+    EXPECT_EQ(error_of([&] { receiver.open(Role::kResponder, new_msg, "org.other"); }), ErrorCode::kNoKey);
+    // The wrong key under the right id fails the MAC.
+    PptKeyStore wrong(crypto);
+    wrong.add_symmetric("com.app.", id2, key_of(9));
+    EXPECT_EQ(error_of([&] { wrong.open(Role::kResponder, new_msg, "com.app.t"); }), ErrorCode::kDecryptFailed);
+    // A prefix with only retired/grace keys has no current key to send with.
+    sender.set_status("com.app.", id2, PptKeyStatus::kRetired);
+    EXPECT_EQ(error_of([&] { sender.seal(Role::kOriginator, pub); }), ErrorCode::kNoKey);
+    EXPECT_EQ(error_of([&] { sender.add_symmetric("com.app.", id1, key_of(1)); }), ErrorCode::kInvalidKey);
+    EXPECT_EQ(parse_ppt_key_status("grace"), PptKeyStatus::kGrace);
+    EXPECT_EQ(error_of([&] { parse_ppt_key_status("old"); }), ErrorCode::kInvalidArgument);
+  }
+}
+
+TEST(PptKeyStore, KeypairModelRotationNamesTheReceiversKey) {
+  Key::Parts p1;
+  p1.originator_priv = kOriginatorPriv;
+  p1.responder_priv = kResponderPriv;
+  SecretKey o2 = SecretKey::generate(), r2 = SecretKey::generate();
+  Key::Parts p2;
+  p2.originator_priv = o2.encode();
+  p2.responder_priv = r2.encode();
+  PptKeyStore store;
+  store.add_keypair("com.myapp.", Key::from_parts(p1));
+  const Message call = sample_call();
+  Message s1 = store.seal(Role::kOriginator, call, "xsalsa20poly1305");
+  EXPECT_EQ(ppt_attributes(s1.options)->keyid, ppt_key_id(PublicKey::parse(kResponderPub)));
+  // Same bytes as the KeyRing form (ppt_seal) with the same nonce.
+  std::array<std::uint8_t, kNonceBytes> nonce{};
+  EXPECT_TRUE(store.seal(Role::kOriginator, call, "xsalsa20poly1305", std::nullopt, nonce) ==
+              ppt_seal(sample_ring(), Role::kOriginator, call, std::nullopt, &nonce));
+  store.add_keypair("com.myapp.", Key::from_parts(p2));
+  Message s2 = store.seal(Role::kOriginator, call, libsodium_aes256gcm() ? "aes256gcm" : "xsalsa20poly1305");
+  EXPECT_EQ(ppt_attributes(s2.options)->keyid, ppt_key_id(r2.public_key()));
+  auto inv = [](Message m) {
+    m.type = MessageType::kInvocation;
+    m.uri.clear();
+    return m;
+  };
+  EXPECT_NO_THROW(store.open(Role::kResponder, inv(s1), "com.myapp.secret_rpc"));
+  EXPECT_NO_THROW(store.open(Role::kResponder, inv(s2), "com.myapp.secret_rpc"));
+  store.set_status("com.myapp.", ppt_key_id(PublicKey::parse(kResponderPub)), PptKeyStatus::kRetired);
+  EXPECT_EQ(error_of([&] { store.open(Role::kResponder, inv(s1), "com.myapp.secret_rpc"); }), ErrorCode::kRetiredKey);
+  // The originator's own key id is not the receiver's: kNoKey.
+  EXPECT_EQ(error_of([&] { store.open(Role::kOriginator, inv(s2), "com.myapp.secret_rpc"); }), ErrorCode::kNoKey);
 }
 
 }  // namespace

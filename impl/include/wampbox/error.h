@@ -14,6 +14,8 @@ enum class ErrorCode {
   kInvalidKey,            // not 32 bytes in base64 or hex, or inconsistent pair
   kNoKey,                 // no keyring entry (and no default) matches the URI
   kMissingRole,           // a key matches but lacks the box for the needed role
+  kRetiredKey,            // the named key (enc_key / ppt_keyid) exists but is retired (key rotation)
+  kBadKeyId,              // a key id that is malformed or fails its EIP-55 checksum
   kNoPayloadCodec,        // encrypted payload received, no keyring configured
   // Payload (cryptobox) layer
   kDecryptFailed,         // MAC check failed, or payload shorter than nonce+MAC

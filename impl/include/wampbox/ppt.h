@@ -19,6 +19,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "wampbox/keyring.h"
 #include "wampbox/keys.h"
@@ -62,10 +63,90 @@ std::optional<PptAttributes> ppt_attributes(const Object& options);
 void ppt_set_attributes(Object& options, const PptAttributes& a);
 
 /// The spec's key id for scheme "wamp": "0x" + lowercase hex of the least
-/// significant (last) 20 bytes of SHA-256 of the 32-byte public key. The spec
-/// mentions an EIP-55 mixed-case checksum; that needs Keccak-256, so wampbox
-/// writes lowercase and compares case-insensitively.
+/// significant (last) 20 bytes of SHA-256 of the 32-byte public key (the
+/// "plain" form; ppt_key_id_eip55 writes the checksummed form).
 std::string ppt_key_id(const PublicKey& pk);
+
+// ---------------------------------------------------------------------------
+// Pluggable crypto. The core library depends on libsodium only; two things PPT
+// needs are not in libsodium everywhere: AES-256-GCM on CPUs without AES-NI +
+// PCLMUL (libsodium's crypto_aead_aes256gcm is hardware-only) and Keccak-256
+// (EIP-55 checksums). A PptCrypto names the implementations to use; the
+// separate target wampbox::ppt_ext (wampbox/ppt_ext.h) supplies packaged ones
+// (OpenSSL libcrypto, Crypto++).
+
+inline constexpr std::size_t kAesGcmKeyBytes = 32;
+inline constexpr std::size_t kAesGcmNonceBytes = 12;
+inline constexpr std::size_t kAesGcmTagBytes = 16;
+
+/// An AES-256-GCM implementation with PPT's parameters: 32-byte key, 12-byte
+/// nonce, empty associated data, 16-byte tag appended. Both functions must be
+/// safe to call from several threads at once.
+struct Aes256GcmImpl {
+  const char* name;
+  /// Writes ciphertext || tag (plaintext.size() + 16 bytes) to `out`.
+  void (*seal)(const std::uint8_t* key, const std::uint8_t* nonce, std::span<const std::uint8_t> plaintext,
+               std::uint8_t* out);
+  /// Writes the plaintext (ct_tag.size() - 16 bytes, ct_tag.size() >= 16) to
+  /// `out`; false (out unspecified) if the tag does not verify.
+  bool (*open)(const std::uint8_t* key, const std::uint8_t* nonce, std::span<const std::uint8_t> ct_tag,
+               std::uint8_t* out);
+};
+
+/// libsodium's crypto_aead_aes256gcm, or nullptr when
+/// crypto_aead_aes256gcm_is_available() is false (no AES-NI/PCLMUL).
+const Aes256GcmImpl* libsodium_aes256gcm() noexcept;
+
+/// Keccak-256 (the original Keccak padding Ethereum uses, NOT SHA3-256).
+using Keccak256Fn = void (*)(std::span<const std::uint8_t> in, std::uint8_t out[32]);
+
+/// What a PPT operation uses beyond libsodium. Default: libsodium's AES-GCM
+/// only (aes256gcm then fails with Error(kUnsupportedEncAlgo) on CPUs without
+/// AES-NI) and no Keccak (key ids are written in lowercase, and a mixed-case
+/// id, whose checksum cannot be checked, is Error(kBadKeyId)).
+struct PptCrypto {
+  const Aes256GcmImpl* aes256gcm_fallback = nullptr;  // used where libsodium has no AES-GCM
+  bool force_aes256gcm_fallback = false;               // use the fallback even where it has (tests, benchmarks)
+  Keccak256Fn keccak256 = nullptr;
+};
+
+/// The AES-256-GCM implementation `crypto` selects: libsodium's unless
+/// unavailable or force_aes256gcm_fallback, then the fallback; nullptr if none.
+const Aes256GcmImpl* ppt_aes256gcm(const PptCrypto& crypto) noexcept;
+
+/// EIP-55: "0x" + the 40 hex digits with each letter upper-cased where the
+/// matching nibble of Keccak-256(lowercase hex digits, as ASCII) is >= 8.
+/// `id` must be "0x" + 40 hex digits (any case; Error(kBadKeyId) otherwise).
+std::string eip55_checksum(std::string_view id, Keccak256Fn keccak256);
+
+/// ppt_key_id in EIP-55 form.
+std::string ppt_key_id_eip55(const PublicKey& pk, Keccak256Fn keccak256);
+
+/// The profile's reading of a received key id: "0x" (lowercase x) + 40 hex
+/// digits; all-lowercase or all-uppercase digits carry no checksum (as in
+/// EIP-55) and are accepted; mixed case must be the EIP-55 checksum. Returns
+/// the lowercase form. Error(kBadKeyId) for a malformed id, a wrong checksum,
+/// or a mixed-case id when crypto.keccak256 is null.
+std::string ppt_keyid_normalize(std::string_view id, const PptCrypto& crypto);
+
+/// The key id form wampbox writes: EIP-55 when crypto.keccak256 is set,
+/// lowercase otherwise. `id` as ppt_keyid_normalize.
+std::string ppt_keyid_write_form(std::string_view id, const PptCrypto& crypto);
+
+/// Encrypts `plaintext` with `cipher` ("xsalsa20poly1305": crypto_secretbox,
+/// nonce(24) || mac(16) || ct; "aes256gcm": nonce(12) || ct || tag(16), empty
+/// AAD: connectanum-dart's layouts) under the 32-byte `key`. `fixed_nonce`
+/// (known-answer tests only) must then be 24 or 12 bytes to match
+/// (Error(kInvalidArgument)); empty means fresh random bytes from libsodium.
+/// Other ciphers, or aes256gcm with no implementation: Error(kUnsupportedEncAlgo).
+Bytes ppt_encrypt(std::string_view cipher, std::span<const std::uint8_t, kKeyBytes> key,
+                  std::span<const std::uint8_t> plaintext, const PptCrypto& crypto = {},
+                  std::span<const std::uint8_t> fixed_nonce = {});
+
+/// Inverse of ppt_encrypt. A short payload or failed MAC/tag is
+/// Error(kDecryptFailed); no plaintext is released then.
+Bytes ppt_decrypt(std::string_view cipher, std::span<const std::uint8_t, kKeyBytes> key,
+                  std::span<const std::uint8_t> payload, const PptCrypto& crypto = {});
 
 /// The inner object {"args": args, "kwargs": kwargs} (args an Array, Null
 /// written as []; kwargs an Object, Null written as {}) serialized with
@@ -82,6 +163,7 @@ void ppt_unpack(std::string_view serializer, std::span<const std::uint8_t> data,
 /// `attrs` validated and written into options (see ppt_set_attributes), the
 /// inner object packed with attrs.serializer and, if attrs.cipher is
 /// "xsalsa20poly1305", sealed with `key` (required then: Error(kNoKey)).
+/// (The overload taking a PptCrypto below also does aes256gcm.)
 /// Serializer "native" (or absent with mqtt) sends plain.args' single Binary
 /// element as is (Error(kInvalidArgument) unless args is one Binary and
 /// kwargs empty). flatbuffers -> Error(kUnsupportedEncSerializer); aes256gcm
@@ -97,6 +179,17 @@ Message ppt_wrap(const Message& plain, const PptAttributes& attrs, const SharedK
 /// options. "native" payloads come back as args [Binary]. `attrs_out`, if
 /// given, receives the attributes.
 Message ppt_unwrap(const Message& m, const SharedKey* key = nullptr, PptAttributes* attrs_out = nullptr);
+
+/// ppt_wrap with either spec cipher: `key` (32 bytes: a symmetric data key,
+/// or a crypto_box shared key) is required when attrs.cipher is set
+/// (Error(kNoKey)); `fixed_nonce` as ppt_encrypt. The attributes are written
+/// as given (callers put the key id in the form they want).
+Message ppt_wrap(const Message& plain, const PptAttributes& attrs, const std::span<const std::uint8_t, kKeyBytes>* key,
+                 const PptCrypto& crypto, std::span<const std::uint8_t> fixed_nonce = {});
+
+/// ppt_unwrap with either spec cipher (see ppt_decrypt).
+Message ppt_unwrap(const Message& m, const std::span<const std::uint8_t, kKeyBytes>* key, const PptCrypto& crypto,
+                   PptAttributes* attrs_out = nullptr);
 
 /// End-to-end encryption with a cryptobox KeyRing: scheme "wamp", serializer
 /// "cbor", cipher "xsalsa20poly1305", and ppt_keyid = ppt_key_id of the
@@ -116,5 +209,70 @@ Message ppt_seal(const KeyRing& ring, Role role, const Message& plain, std::opti
 /// (case-insensitive), else Error(kNoKey). Other errors as ppt_unwrap.
 Message ppt_open(const KeyRing& ring, Role role, const Message& m, std::optional<std::string_view> uri = std::nullopt,
                  PptAttributes* attrs_out = nullptr);
+
+/// Key rotation state of a PptKeyStore entry.
+///   kCurrent: the key a sender uses (one per URI prefix) and receivers accept;
+///   kGrace:   no longer used to send, still accepted when named (rotation grace period);
+///   kRetired: rejected when named, with Error(kRetiredKey).
+enum class PptKeyStatus { kCurrent, kGrace, kRetired };
+std::string_view to_string(PptKeyStatus s) noexcept;
+/// "current", "grace" or "retired"; Error(kInvalidArgument) otherwise.
+PptKeyStatus parse_ppt_key_status(std::string_view s);
+
+/// The keys of PPT end-to-end encryption, in both key models, with rotation:
+///  - symmetric: 32-byte data-encryption keys, each named by a key id the
+///    user assigns ("0x" + 40 hex digits, the form scheme wamp allows; e.g. 20
+///    random bytes), as connectanum-dart chooses keys by ppt_keyid;
+///  - keypair: a cryptobox Key (X25519 pairs, as KeyRing); the payload key is
+///    the crypto_box shared key of the role (crypto_box_beforenm), and the key
+///    id is ppt_key_id of the RECEIVER's public key (as ppt_seal).
+/// Entries are found by the longest character prefix of the URI (as KeyRing)
+/// that has entries; several entries may share a prefix. Adding a kCurrent
+/// entry demotes the prefix's previous current entry to kGrace.
+///
+/// Thread safety: const members may be called concurrently; mutation needs
+/// exclusive access.
+class PptKeyStore {
+ public:
+  explicit PptKeyStore(PptCrypto crypto = {});
+  PptKeyStore(PptKeyStore&&) noexcept;
+  PptKeyStore& operator=(PptKeyStore&&) noexcept;
+  ~PptKeyStore();
+
+  /// Error(kBadKeyId) for an id ppt_keyid_normalize rejects; Error(kInvalidKey)
+  /// if the prefix already has an entry with this id.
+  void add_symmetric(std::string_view uri_prefix, std::string_view keyid, std::span<const std::uint8_t, kKeyBytes> key,
+                     PptKeyStatus status = PptKeyStatus::kCurrent);
+  /// Error(kInvalidKey) if the prefix already has an entry with either of its public key ids.
+  void add_keypair(std::string_view uri_prefix, Key key, PptKeyStatus status = PptKeyStatus::kCurrent);
+  /// Changes the status of the entry of `uri_prefix` that `keyid` names
+  /// (a symmetric id, or either public key id of a keypair entry); setting
+  /// kCurrent demotes the previous current one. Error(kNoKey) if none does.
+  void set_status(std::string_view uri_prefix, std::string_view keyid, PptKeyStatus status);
+  std::size_t size() const noexcept;
+  const PptCrypto& crypto() const noexcept;
+
+  /// Seals `plain` (defaults for the URI as ppt_seal) with the current entry of
+  /// the URI's prefix: scheme wamp, serializer cbor, `cipher`, ppt_keyid naming
+  /// the key (EIP-55 form when crypto().keccak256 is set). Error(kNoKey) if the
+  /// prefix has no current entry; Error(kMissingRole) if a keypair entry lacks
+  /// the box for `role`.
+  Message seal(Role role, const Message& plain, std::string_view cipher = kPptCipherXsalsa20Poly1305,
+               std::optional<std::string_view> uri = std::nullopt, std::span<const std::uint8_t> fixed_nonce = {}) const;
+
+  /// Opens a PPT message for `role`. ppt_keyid (normalized: Error(kBadKeyId))
+  /// picks the entry of the URI's prefix (for keypair entries: the one whose
+  /// own public key for `role` it names): unknown -> Error(kNoKey), retired ->
+  /// Error(kRetiredKey). Without ppt_keyid the prefix's current entry is used.
+  /// Then as ppt_unwrap.
+  Message open(Role role, const Message& m, std::optional<std::string_view> uri = std::nullopt,
+               PptAttributes* attrs_out = nullptr) const;
+
+ private:
+  struct Entry;
+  const Entry* current(std::string_view uri) const;
+  std::vector<Entry> entries_;
+  PptCrypto crypto_;
+};
 
 }  // namespace wampbox
