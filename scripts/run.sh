@@ -29,6 +29,9 @@
 #   live-soak   scripts/live/soak.py: 1 M encrypted events from 4 publishers with
 #               clients killed/restarted and garbage/oversize frames; checks
 #               order and completeness, router RSS; OUT/live-soak/
+#   fuzz        scripts/fuzz.sh run: every libFuzzer target in fuzz/ for
+#               FUZZ_SECONDS (default 300) each, from the committed seeds;
+#               executions and coverage in OUT/fuzz/summary.json (docs/fuzzing.md)
 #
 # Env: PYTHON (default /usr/bin/python3), WAMPBOX_BUILD_DIR (default build).
 set -euo pipefail
@@ -36,7 +39,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-STAGES=(setup selfcheck crosscheck conformance bench backends live-bench live-soak)
+STAGES=(setup selfcheck crosscheck conformance bench backends live-bench live-soak fuzz)
 
 OUT="out"
 SELECTED=""
@@ -134,6 +137,10 @@ stage_live-bench() {
 
 stage_live-soak() {
   WAMPBOX_BUILD_DIR="$WAMPBOX_BUILD_DIR" "$PYTHON" scripts/live/soak.py --out "$OUT/live-soak"
+}
+
+stage_fuzz() {
+  bash scripts/fuzz.sh run --seconds "${FUZZ_SECONDS:-300}" --out "$OUT/fuzz"
 }
 
 # -- driver -------------------------------------------------------------------

@@ -9,8 +9,11 @@
 #   asan-build   a second tree build-asan/ with ASan+UBSan, benchmarks off
 #   asan-ctest   its CTest tests
 #   asan-cli     tests/py/test_cli.py (bad input) against the ASan wampbox
+#   fuzz-regress scripts/fuzz.sh regress: clang build of the libFuzzer targets in
+#                build-fuzz/, each run over its committed seeds and crashers and
+#                then fuzzed 5 s (FUZZ_REGRESS_SECONDS) from them (fuzz/README.md)
 #   pytest       tests/py (Autobahn cross-check, CLI) against build/
-# --quick skips the three ASan stages.
+# --quick skips the three ASan stages and fuzz-regress.
 #
 # Ends with one line `total: N passed, M failed` (sum over the test stages; a
 # stage that errored without reporting a failed test counts as one failure)
@@ -164,6 +167,15 @@ if [[ $QUICK -eq 0 ]]; then
   else
     pytest_stage asan-cli build-asan tests/py/test_cli.py
   fi
+fi
+
+# -- libFuzzer targets: regression over the committed inputs ----------------
+if [[ $QUICK -eq 0 ]]; then
+  banner "fuzz-regress: scripts/fuzz.sh regress (clang, build-fuzz/)"
+  rc=0; start=$SECONDS
+  scripts/fuzz.sh regress --seconds "${FUZZ_REGRESS_SECONDS:-5}" 2>&1 | tee "$LOG_DIR/fuzz-regress.log" || rc=$?
+  record fuzz-regress "$(grep -c ': ok, ' "$LOG_DIR/fuzz-regress.log" || true)" \
+    "$(grep -c 'FAILED (exit' "$LOG_DIR/fuzz-regress.log" || true)" "$rc" $((SECONDS - start))
 fi
 
 # -- Python: Autobahn cross-check and CLI tests ------------------------------
