@@ -8,6 +8,7 @@
 #include <utility>
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
@@ -142,10 +143,14 @@ void Connection::fail(const std::string& reason) {
   queue_.clear();
   queued_bytes_ = 0;
   do_shutdown();
-  // Move the handler out first: it may drop the last external reference.
+  // The close handler runs later, from the io_context, never inside the call that
+  // failed: a router closing a slow consumer in the middle of a fan-out (or a send
+  // that fails) must not have its session tables changed under its feet.
   auto handler = std::move(on_close_);
   on_message_ = nullptr;
-  if (handler) handler(reason);
+  if (handler) {
+    asio::post(io_, [handler = std::move(handler), reason, self = shared_from_this()] { handler(reason); });
+  }
 }
 
 void Connection::deliver(Bytes&& message) {

@@ -45,14 +45,19 @@ WampError::WampError(std::string uri, Value args, Value kwargs)
 
 Session::Session(asio::io_context& io, std::shared_ptr<Connection> connection, SessionOptions options)
     : io_(io), conn_(std::move(connection)), options_(std::move(options)) {
+  std::weak_ptr<bool> alive = alive_;
   conn_->start([this](Bytes&& frame) { on_frame(std::move(frame)); },
-               [this](const std::string& reason) {
+               [this, alive](const std::string& reason) {
+                 if (alive.expired()) return;
                  lost_ = true;
                  if (close_reason_.empty()) close_reason_ = reason;
                });
 }
 
-Session::~Session() { conn_->close("session destroyed"); }
+Session::~Session() {
+  alive_.reset();
+  conn_->close("session destroyed");
+}
 
 bool Session::keyed(const std::string& uri) const {
   return options_.codec != nullptr && options_.codec->keyring().find(uri) != nullptr;
@@ -129,6 +134,21 @@ std::optional<std::uint64_t> Session::publish(const std::string& topic, const Va
   m.kwargs = kwargs;
   if (options_.codec) {
     if (auto sealed = seal_message(*options_.codec, m)) m = std::move(*sealed);
+  }
+  send_message(m);
+  if (!acknowledge) return std::nullopt;
+  Pending p = std::move(wait(req, timeout, "PUBLISH"));
+  pending_.erase(req);
+  if (p.error) throw *p.error;
+  return as_id(p.reply.as_array().at(2));
+}
+
+std::optional<std::uint64_t> Session::publish_message(Message m, Millis timeout) {
+  auto req = next_request();
+  m.request = req;
+  bool acknowledge = false;
+  for (const auto& [k, v] : m.options) {
+    if (k == "acknowledge" && v.kind() == Value::Kind::kBool) acknowledge = v.as_bool();
   }
   send_message(m);
   if (!acknowledge) return std::nullopt;

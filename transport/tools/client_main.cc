@@ -34,6 +34,9 @@ const char kUsage[] =
     "  subscribe TOPIC --count N        print each event; stop after N (or the timeout)\n"
     "  call PROC ARGS [KWARGS] [--count N]\n"
     "  serve PROC --count N             register; answer each invocation with its own args/kwargs\n"
+    "  publish-ppt TOPIC HEX            publish one Payload PassThru Mode message, not encrypted here:\n"
+    "                                   Options ppt_scheme=wamp, ppt_serializer=cbor,\n"
+    "                                   ppt_cipher=xsalsa20poly1305, ppt_keyid=0xab..ab; Arguments [bytes HEX]\n"
     "  ping                             RawSocket/WebSocket ping, wait for the pong\n"
     "  send-hex HEX                     join, send one raw frame, print what happens\n"
     "  bench-pubsub TOPIC --size B [--count N] [--window W] [--max-seconds S]\n"
@@ -311,6 +314,20 @@ int main(int argc, char** argv) {
       std::cout << "{\"ready\":{\"registration\":" << reg << "}}" << std::endl;
       if (!session.run_until([&] { return done >= count; }, timeout)) rc = 1;
       session.run_until([&] { return session.connection().queued_bytes() == 0; }, timeout);
+    } else if (command == "publish-ppt") {
+      if (pos.size() < 3) usage_error("publish-ppt TOPIC HEX");
+      Message m;
+      m.type = MessageType::kPublish;
+      m.options = Object{{"acknowledge", Value(true)},
+                         {"ppt_scheme", Value("wamp")},
+                         {"ppt_serializer", Value("cbor")},
+                         {"ppt_cipher", Value("xsalsa20poly1305")},
+                         {"ppt_keyid", Value("0x" + std::string(40, 'a'))}};
+      m.uri = pos[1];
+      m.args = Value(Array{Value(Binary{from_hex(pos[2])})});
+      auto pub = session.publish_message(m, timeout);
+      ++done;
+      if (pub) std::cout << "{\"published\":" << *pub << "}\n";
     } else if (command == "ping") {
       session.connection().ping(Bytes{'w', 'b'});
       if (!session.run_until([&] { return session.connection().pongs_received() > 0; }, timeout)) rc = 1;

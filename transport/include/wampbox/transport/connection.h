@@ -60,7 +60,8 @@ struct Limits {
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   using MessageHandler = std::function<void(Bytes&& message)>;
-  /// Called once, when the connection is gone (peer closed, error, close()).
+  /// Called once, when the connection is gone (peer closed, error, close()),
+  /// posted to the io_context (never from inside send()/close()).
   using CloseHandler = std::function<void(const std::string& reason)>;
 
   virtual ~Connection() = default;

@@ -119,6 +119,10 @@ class Session {
   /// anything is sent.
   std::optional<std::uint64_t> publish(const std::string& topic, const Value& args, const Value& kwargs,
                                        bool acknowledge, Millis timeout);
+  /// Sends `m` (a PUBLISH) as it is, without sealing: for test tools that send
+  /// pre-built forms such as a PPT publication ([binary] with ppt_* options). The
+  /// request id is assigned here; with Options.acknowledge true waits for PUBLISHED.
+  std::optional<std::uint64_t> publish_message(Message m, Millis timeout);
   std::uint64_t enroll(const std::string& procedure, InvocationHandler handler, Millis timeout);
   /// Throws WampError for an ERROR reply (after decrypting it where keyed).
   CallResult call(const std::string& procedure, const Value& args, const Value& kwargs, Millis timeout);
@@ -162,6 +166,8 @@ class Session {
 
   asio::io_context& io_;
   std::shared_ptr<Connection> conn_;
+  // Cleared by the destructor: the connection's close handler may run after it.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   SessionOptions options_;
   std::uint64_t session_id_ = 0;
   std::uint64_t request_ = 0;
