@@ -86,6 +86,16 @@ for dir in scripts/js conformance/adapters/js; do
   npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
 done
 
+# scripts/live/fox: fox-wamp, the third-party router of scripts/live/foxwamp.py.
+# --ignore-scripts: its WAMP router never loads sqlite3, whose native build has no
+# prebuilt binary offline (prebuild-install: ENOTFOUND github.com) and compiles
+# the SQLite amalgamation with node-gyp instead (many minutes on 2 shared cores).
+dir=scripts/live/fox
+if [[ -f "$dir/package-lock.json" ]] && ! [[ -f "$dir/node_modules/.package-lock.json" && ! "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]]; then
+  say "npm ci --ignore-scripts --prefix $dir"
+  npm ci --ignore-scripts --prefix "$dir" --no-audit --no-fund --loglevel=error
+fi
+
 # -- build ------------------------------------------------------------------
 if [[ $BUILD -eq 1 ]]; then
   # A tree configured with another generator cannot be reused by Ninja.
