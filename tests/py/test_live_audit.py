@@ -243,3 +243,23 @@ def test_slow_consumer_is_dropped(work):
     assert rss < 64 * 1024, rss  # KiB: 600 x 64 KiB = 39 MB went through; far less was ever held
     REPORT.append(f"  slow consumer: dropped after > 1 MiB queued (stats {r.stats['slow_consumers_dropped']}); "
                   f"the other subscriber got 600/600 64 KiB events in order; router RSS {rss} KiB")
+
+
+def test_ping_pong_and_idle_timeout(work):
+    """RawSocket ping frames and WebSocket pings are answered; a connection silent for
+    longer than --idle-timeout-ms is closed by the router."""
+    with L.Router(work, "--idle-timeout-ms", "400", capture=False, name="idle") as r:
+        for transport in ("rs", "ws"):
+            rc, lines = L.client("wb", r, transport, "cbor", "ping", "-", timeout_ms=5000).finish(20)
+            assert rc == 0 and {"pongs": 1} in lines, lines
+        raw = L.RawClient(r.port, "json")
+        raw.join()
+        raw.s.settimeout(5)
+        t0 = time.monotonic()
+        with pytest.raises((ConnectionError, OSError)):
+            raw.recv()
+        waited = time.monotonic() - t0
+        raw.close()
+    assert 0.2 < waited < 4.5, waited
+    REPORT.append(f"  ping/pong answered on RawSocket and WebSocket; idle connection closed after {waited:.2f} s "
+                  f"(--idle-timeout-ms 400)")
