@@ -33,6 +33,9 @@
 #               FUZZ_SECONDS (default 300) each, from the committed seeds;
 #               executions and coverage in OUT/fuzz/summary.json (docs/fuzzing.md)
 #
+# When conformance, bench and backends all ran, OUT/results.json summarises
+# them for the README's tables (scripts/readme_tables.py collect).
+#
 # Env: PYTHON (default /usr/bin/python3), WAMPBOX_BUILD_DIR (default build).
 set -euo pipefail
 
@@ -100,7 +103,7 @@ stage_selfcheck() {
     check "seal/open round trip ($ser)" "$PYTHON" -m wampbox_py.selfcheck roundtrip "$wb" "$tmp/keyring.json" "$ser" \
       || rc=1
   done
-  check "worked example (facts doc section 6) byte-exact" \
+  check "Autobahn's worked example, byte-exact" \
     "$PYTHON" -m wampbox_py.selfcheck worked-example "$wb" "$tmp/keyring.json" || rc=1
   say "selfcheck log: ${log#"$ROOT"/}"
   return $rc
@@ -171,6 +174,14 @@ for s in "${STAGES[@]}"; do
     # cross-check); they fail by themselves if the CLI is missing.
   fi
 done
+
+# The README's result tables are generated from this summary of the run
+# (scripts/readme_tables.py; HACKING.md, "Results in the README").
+if [[ -f "$OUT/conformance/cpp/report.json" && -f "$OUT/bench/targets.json" && -f "$OUT/backends/backends_summary.json" ]]
+then
+  "$PYTHON" scripts/readme_tables.py collect "$OUT" --out "$OUT/results.json" \
+    --command "bash scripts/run.sh --stages $(IFS=,; echo "${STAGES[*]}")" || FAILED=1
+fi
 
 echo
 say "summary ($((SECONDS - T0))s, reports in ${OUT#"$ROOT"/}/)"

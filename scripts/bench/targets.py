@@ -165,15 +165,20 @@ def _fmt_ratio(r, goal=None, times=False):
     return f"{r:.1%}"
 
 
+def md_cell(text):
+    """Table cell text: a "|" (as in Autobahn|Python) would end the cell."""
+    return str(text).replace("|", "\\|")
+
+
 def markdown(targets, context):
     out = ["| target | goal | measured | status | detail |", "|---|---|---|---|---|"]
     for t in targets:
-        out.append(f"| {t['target']} | >= {_fmt_ratio(t['goal'], t['goal'])} | {_fmt_ratio(t['ratio'], t['goal'])} | "
-                   f"**{t['status']}** | {t['detail']} |")
+        out.append(f"| {md_cell(t['target'])} | >= {_fmt_ratio(t['goal'], t['goal'])} | "
+                   f"{_fmt_ratio(t['ratio'], t['goal'])} | **{t['status']}** | {md_cell(t['detail'])} |")
     out += ["", "| context (not a target) | ratio | detail |", "|---|---|---|"]
     for c in context:
         times = "thread" in c["what"] or "Autobahn" in c["what"]
-        out.append(f"| {c['what']} | {_fmt_ratio(c['ratio'], times=times)} | {c['detail']} |")
+        out.append(f"| {md_cell(c['what'])} | {_fmt_ratio(c['ratio'], times=times)} | {md_cell(c['detail'])} |")
     return "\n".join(out) + "\n"
 
 
