@@ -82,8 +82,20 @@ fi
 for dir in scripts/js conformance/adapters/js; do
   [[ -f "$dir/package-lock.json" ]] || continue
   [[ -f "$dir/node_modules/.package-lock.json" && ! "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]] && continue
-  say "npm ci --prefix $dir"
-  npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+  if grep -q '"node_modules/cbor-extract"' "$dir/package-lock.json"; then
+    # cbor-x's optional native accelerator cbor-extract names per-platform
+    # packages (@cbor-extract/cbor-extract-linux-x64, ...) that this machine's
+    # npm registry does not serve (npm view ...@2.2.3: E404). npm therefore
+    # cannot record them in the lock file, and `npm ci` refuses the lock as
+    # "Missing: @cbor-extract/... from lock file". `npm install --no-save`
+    # installs exactly the locked versions (integrity-checked) and skips the
+    # unavailable optional packages; cbor-x then uses its pure-JS decoder.
+    say "npm install --no-save --prefix $dir (locked versions; see setup.sh)"
+    npm install --no-save --prefix "$dir" --no-audit --no-fund --loglevel=error
+  else
+    say "npm ci --prefix $dir"
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+  fi
 done
 
 # scripts/live/fox: fox-wamp, the third-party router of scripts/live/foxwamp.py.
