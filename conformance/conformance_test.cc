@@ -39,6 +39,7 @@ namespace fs = std::filesystem;
 const char* const kVectorFiles[] = {
     "crypto_box_test.json",   "keyring_test.json",         "payload_test.json",
     "message_json_test.json", "message_msgpack_test.json", "message_cbor_test.json",
+    "ppt_test.json",
 };
 
 struct Tally {

@@ -22,6 +22,8 @@ PACKAGES=(
   # Python reference side (Autobahn) and test tooling; run with /usr/bin/python3
   python3 python3-autobahn python3-nacl python3-cbor2 python3-msgpack python3-pytest
   python3-jsonschema python3-matplotlib python3-scipy
+  # PPT corpus generator: AES-GCM and Keccak-256 references (scripts/corpus/layer_ppt.py)
+  python3-cryptography python3-pycryptodome
   # memory checking
   valgrind
   # JavaScript side (scripts/js) and headless browser

@@ -10,6 +10,10 @@
 #include "wampbox/keyring.h"
 #include "wampbox/keys.h"
 #include "wampbox/message.h"
+#include "wampbox/ppt.h"
+#ifdef WAMPBOX_HAVE_PPT_EXT
+#include "wampbox/ppt_ext.h"
+#endif
 
 namespace wampbox::vectors {
 namespace {
@@ -344,6 +348,91 @@ Value Typed1(std::string kind, Value v) {
   return Value(std::move(o));
 }
 
+// -- ppt layer (fixtures/ppt_test.json): `role` is the sender's; opening is the other role.
+
+PptCrypto PptCryptoOf(const OpContext& ctx) {
+#ifdef WAMPBOX_HAVE_PPT_EXT
+  return ppt_ext_crypto(ctx.ppt_aes_fallback);
+#else
+  if (ctx.ppt_aes_fallback) throw Unsupported("built without wampbox::ppt_ext: no AES-256-GCM fallback");
+  return PptCrypto{};
+#endif
+}
+
+PptKeyStore PptKeysOf(Attrs& in, const OpContext& ctx) {
+  PptKeyStore store(PptCryptoOf(ctx));
+  const std::string where = in.where() + ".pptKeys";
+  int i = 0;
+  for (auto entry : ArrayOf(in.get("pptKeys"), where)) {
+    Attrs o(entry, where + "[" + std::to_string(i++) + "]");
+    const std::string prefix = o.str("prefix");
+    const std::string model = o.str("model");
+    const PptKeyStatus status = parse_ppt_key_status(o.str("status"));
+    if (model == "symmetric") {
+      const std::string keyid = o.str("keyid");
+      const auto key = o.fixed<kKeyBytes>("key");
+      store.add_symmetric(prefix, keyid, key, status);
+    } else if (model == "keypair") {
+      store.add_keypair(prefix, ToKey(o), status);
+    } else {
+      throw CorpusError(where + ": unknown key model " + model);
+    }
+    o.finish();
+  }
+  return store;
+}
+
+Role OtherRole(Role r) { return r == Role::kOriginator ? Role::kResponder : Role::kOriginator; }
+
+Output PptSeal(Attrs& in, const OpContext& ctx) {
+  const Role role = ToRole(in.str("role"));
+  Message m;
+  m.type = MessageType::kPublish;
+  m.request = 1;
+  m.uri = in.str("uri");
+  Value args = ToValue(in.get("args"), in.where() + ".args");
+  Value kwargs = ToValue(in.get("kwargs"), in.where() + ".kwargs");
+  if (!args.is_null()) m.args = args;
+  if (!kwargs.is_null()) m.kwargs = kwargs;
+  const std::string cipher = in.str("cipher");
+  const Bytes nonce = in.hex("nonce");
+  const PptKeyStore store = PptKeysOf(in, ctx);
+  Message sealed = store.seal(role, m, cipher, std::nullopt, nonce);
+  Object attrs;
+  for (const auto& kv : sealed.options) {
+    if (kv.first.starts_with("ppt_")) attrs.push_back(kv);
+  }
+  Output o;
+  o.emplace_back("options", Value(std::move(attrs)));
+  o.emplace_back("plaintext", ppt_pack("cbor", args, kwargs));
+  o.emplace_back("payload", sealed.args->as_array().at(0).as_binary().data);
+  return o;
+}
+
+Output PptOpen(Attrs& in, const OpContext& ctx) {
+  const Role role = ToRole(in.str("role"));
+  Message m;
+  m.type = MessageType::kEvent;
+  m.subscription = 1;
+  m.publication = 1;
+  const std::string uri = in.str("uri");
+  Value options = ToValue(in.get("options"), in.where() + ".options");
+  if (options.kind() != Value::Kind::kObject) throw CorpusError(in.where() + ": options is not a dict");
+  m.options = options.as_object();
+  Value arguments = ToValue(in.get("arguments"), in.where() + ".arguments");
+  if (!arguments.is_null()) m.args = std::move(arguments);
+  if (!in.is_null("argumentsKw")) {
+    Value kw = ToValue(in.get("argumentsKw"), in.where() + ".argumentsKw");
+    if (!kw.is_null()) m.kwargs = std::move(kw);
+  }
+  const PptKeyStore store = PptKeysOf(in, ctx);
+  Message opened = store.open(OtherRole(role), m, uri);
+  Output o;
+  o.emplace_back("args", opened.args.value_or(Value()));
+  o.emplace_back("kwargs", opened.kwargs.value_or(Value()));
+  return o;
+}
+
 }  // namespace
 
 const std::map<std::string, ProtocolOp, std::less<>>& ProtocolOps() {
@@ -364,6 +453,8 @@ const std::map<std::string, ProtocolOp, std::less<>>& ProtocolOps() {
              ProtocolOp{"frame_decode", {"frame"}, {"serializer"}, {"message"}, FrameDecode},
              ProtocolOp{"frame_seal", {"message", "payloadUri", "nonce"}, {"serializer", "keyring"}, {"frame"}, FrameSeal},
              ProtocolOp{"frame_decode_open", {"frame", "uri"}, {"serializer", "keyring"}, {"message"}, FrameDecodeOpen},
+             ProtocolOp{"ppt_seal", {"role", "uri", "args", "kwargs", "cipher", "nonce"}, {"pptKeys"}, {"options", "plaintext", "payload"}, PptSeal},
+             ProtocolOp{"ppt_open", {"role", "uri", "options", "arguments", "argumentsKw"}, {"pptKeys"}, {"args", "kwargs"}, PptOpen},
          }) {
       m.emplace(std::string(op.name), op);
     }
@@ -387,8 +478,11 @@ std::vector<std::string_view> ChecksFor(std::string_view corpus_op, bool reject_
   }
   if (corpus_op == "frame") return reject_only ? std::vector<std::string_view>{"frame_decode"}
                                                : std::vector<std::string_view>{"frame_encode", "frame_decode"};
+  if (corpus_op == "ppt") return reject_only ? std::vector<std::string_view>{"ppt_open"}
+                                             : std::vector<std::string_view>{"ppt_seal", "ppt_open"};
   for (std::string_view same : {"beforenm", "key_parse", "key_build", "keyring_resolve", "payload_encode",
-                                "payload_decode", "frame_decode", "frame_seal", "frame_decode_open"}) {
+                                "payload_decode", "frame_decode", "frame_seal", "frame_decode_open", "ppt_seal",
+                                "ppt_open"}) {
     if (corpus_op == same) return {same};
   }
   throw CorpusError("unknown corpus operation " + std::string(corpus_op));

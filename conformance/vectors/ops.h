@@ -41,6 +41,10 @@ struct OpContext {
   /// payload and frame operations run a PayloadCodec with options.backend set.
   /// Keyring keys are derived by the library (libsodium) either way.
   const CryptoBackend* backend = nullptr;
+  /// ppt layer: use the packaged AES-256-GCM fallback (OpenSSL, wampbox::ppt_ext)
+  /// even where libsodium's AES-NI implementation is available, so that the
+  /// corpus is run on both paths.
+  bool ppt_aes_fallback = false;
 };
 
 /// One output field: null, bytes (hex on the wire), a string, a value (a

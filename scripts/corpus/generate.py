@@ -48,6 +48,8 @@ def versions():
         "libsodium": lib.sodium_version_string().decode(),
         "msgpack": importlib.metadata.version("msgpack"),
         "cbor2": importlib.metadata.version("cbor2"),
+        "cryptography": importlib.metadata.version("cryptography"),
+        "pycryptodome": __import__("Cryptodome").__version__,
     }
 
 
@@ -92,7 +94,7 @@ def flags_table(files):
 
 LAYER_OF = {"crypto_box_test.json": "crypto_box", "keyring_test.json": "keyring", "payload_test.json": "envelope",
             "message_json_test.json": "message", "message_msgpack_test.json": "message",
-            "message_cbor_test.json": "message"}
+            "message_cbor_test.json": "message", "ppt_test.json": "ppt"}
 
 # Who confirms each layer's valid vectors: (computed by, asserted by the
 # generator, which stops on any disagreement, run by the test command).
@@ -107,6 +109,11 @@ CONFIRMERS = {
     "envelope": ("Autobahn\\|Python (`KeyRing.encode/decode`) + libsodium",
                  "tweetnacl-js opens every payload (`scripts/js/confirm.js`); " + ORACLE, CPP),
     "message": ("Autobahn\\|Python (message classes; json, msgpack 1.0.3, cbor2 5.4.6) + libsodium", ORACLE, CPP),
+    # Autobahn does not speak PPT: an independent Python PPT implementation computes, the JavaScript one confirms.
+    "ppt": ("Python PPT reference (`layer_ppt.py`: PyNaCl secretbox/beforenm, python3-cryptography AESGCM, "
+            "pycryptodome Keccak-256, cbor2)",
+            ORACLE + " (ppt.js: tweetnacl secretbox, WebCrypto AES-GCM, @noble/hashes Keccak-256, cbor-x)",
+            CPP + "; wampbox with the OpenSSL AES-GCM fallback forced (`test_ppt_corpus.py`)"),
 }
 
 
@@ -121,7 +128,7 @@ def valid_by_layer(files):
 def confirmations_table(valid):
     lines = ["| layer | valid vectors | computed by | asserted by the generator | also run by the test command |",
              "|---|---:|---|---|---|"]
-    for layer in ("crypto_box", "keyring", "envelope", "message"):
+    for layer in ("crypto_box", "keyring", "envelope", "message", "ppt"):
         made, asserted, tested = CONFIRMERS[layer]
         lines.append("| %s | %d | %s | %s | %s; %s over the whole corpus (`test_oracle.py`) |" % (
             layer, valid.get(layer, 0), made, asserted, tested, ORACLE))
@@ -161,15 +168,19 @@ def main(argv=None):
         "autobahn": {"name": "Autobahn|Python (cryptobox.KeyRing, message, serializer)",
                      "version": "%s (PyNaCl %s, libsodium %s, msgpack %s, cbor2 %s)" % (
                          v["autobahn"], v["pynacl"], v["libsodium"], v["msgpack"], v["cbor2"])},
+        "ppt": "PyNaCl %s (libsodium %s), cryptography %s, pycryptodome %s, cbor2 %s" % (
+            v["pynacl"], v["libsodium"], v["cryptography"], v["pycryptodome"], v["cbor2"]),
     }
 
     import layer_box
     import layer_message
     import layer_payload
+    import layer_ppt
     import schemas
 
     tfiles = [layer_box.build(reg, js, sources), layer_payload.build_keyring(reg, js, sources),
-              layer_payload.build_payload(reg, js, sources)] + layer_message.build(reg, js, sources)
+              layer_payload.build_payload(reg, js, sources)] + layer_message.build(reg, js, sources) + [
+                  layer_ppt.build(reg, sources)]
     tweet_version2, n_confirmed = js.run()
     assert tweet_version2 == tweet_version
 

@@ -27,7 +27,7 @@ def confirm(corpus_dir):
     """Runs the oracle over the valid vectors in corpus_dir (a complete corpus
     with MANIFEST.json). Returns {layer: number of valid vectors confirmed};
     raises SystemExit naming the disagreements otherwise."""
-    for mod in ("tweetnacl", "@msgpack/msgpack", "cbor2"):
+    for mod in ("tweetnacl", "@msgpack/msgpack", "cbor2", "cbor-x", "@noble/hashes"):
         if not os.path.isdir(os.path.join(JS_ADAPTER_DIR, "node_modules", mod)):
             raise SystemExit("corpus: the JavaScript oracle is not installed; run `npm ci --prefix "
                              "conformance/adapters/js` (the generator asserts every valid vector with it)")

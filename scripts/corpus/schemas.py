@@ -161,6 +161,27 @@ V = {"$ref": "#/definitions/value"}
 ERR = {"$ref": "#/definitions/error"}
 
 
+_PPT_KEYID = {"type": "string", "pattern": "^0x[0-9a-fA-F]{40}$"}
+PPT_DEFS = {
+    "error": {"enum": ERRORS + ["bad_key_id", "retired_key"],
+              "description": "the failure category an implementation should report when it rejects the input"},
+    "role": {"enum": ["originator", "responder"]},
+    "pptKey": {
+        "oneOf": [
+            closed({"prefix": {"type": "string"}, "model": {"const": "symmetric"}, "keyid": _PPT_KEYID,
+                    "key": hexbytes(32), "status": {"enum": ["current", "grace", "retired"]}},
+                   ["prefix", "model", "keyid", "key", "status"], "a 32-byte data-encryption key named by keyid"),
+            closed({"prefix": {"type": "string"}, "model": {"const": "keypair"}, "originator_priv": _KEYTEXT,
+                    "responder_priv": _KEYTEXT, "status": {"enum": ["current", "grace", "retired"]}},
+                   ["prefix", "model", "originator_priv", "responder_priv", "status"],
+                   "a cryptobox key pair per role; key ids name the receiver's public key"),
+        ],
+    },
+    "pptKeys": {"type": "array", "items": {"$ref": "#/definitions/pptKey"},
+                "description": "entries added in list order; longest character prefix of the URI"},
+}
+
+
 def all_schemas():
     out = {}
     name = "crypto_box_test.schema.json"
@@ -219,5 +240,29 @@ def all_schemas():
                      ["message", "payloadUri", "nonce", "frame"]),
         group_schema("FrameOpenTest", "frame_decode_open", ser_ring, ["serializer", "keyring"],
                      {"frame": H, "uri": {"type": "string"}, "message": M, "error": ERR}, ["frame", "uri"]),
+    ], defs)
+    name = "ppt_test.schema.json"
+    defs = dict(VALUE_DEFS)
+    defs.update(PPT_DEFS)
+    keys = {"pptKeys": {"$ref": "#/definitions/pptKeys"}}
+    role = {"$ref": "#/definitions/role"}
+    seal_fields = {"role": role, "uri": {"type": "string"}, "args": V, "kwargs": V, "cipher": {"type": "string"},
+                   "nonce": H, "options": {"$ref": "#/definitions/dict"}, "plaintext": H,
+                   "payload": dict(H, description="xsalsa20poly1305: nonce(24) || mac(16) || ct; aes256gcm: "
+                                                  "nonce(12) || ct || tag(16)"),
+                   "arguments": V, "argumentsKw": nullable(V), "error": ERR}
+    open_fields = {"role": role, "uri": {"type": "string"}, "options": {"$ref": "#/definitions/dict"},
+                   "arguments": dict(V, description="the Arguments slot as received"),
+                   "argumentsKw": nullable(V), "args": V, "kwargs": V, "error": ERR}
+    out[name] = file_schema(name, "WAMP Payload PassThru Mode corpus (ppt layer)", [
+        group_schema("PptTest", "ppt", keys, ["pptKeys"], seal_fields,
+                     ["role", "uri", "args", "kwargs", "cipher", "nonce", "options", "plaintext", "payload",
+                      "arguments", "argumentsKw"]),
+        group_schema("PptOpenTest", "ppt_open", keys, ["pptKeys"], open_fields,
+                     ["role", "uri", "options", "arguments", "argumentsKw"]),
+        group_schema("PptSealTest", "ppt_seal", keys, ["pptKeys"],
+                     {k: seal_fields[k] for k in ("role", "uri", "args", "kwargs", "cipher", "nonce", "options",
+                                                  "plaintext", "payload", "error")},
+                     ["role", "uri", "args", "kwargs", "cipher", "nonce"]),
     ], defs)
     return out

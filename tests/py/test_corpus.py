@@ -30,7 +30,8 @@ GENERATOR = os.path.join(ROOT, "scripts", "corpus", "generate.py")
 REGISTRY = os.path.join(ROOT, "scripts", "corpus", "tcids.json")
 VECTOR_FILES = sorted(os.path.basename(p) for p in glob.glob(os.path.join(FIXTURES, "*_test.json")))
 OPERATIONS = {"box", "beforenm", "box_afternm", "key_parse", "key_build", "keyring_resolve", "payload_encode",
-              "payload_decode", "frame", "frame_decode", "frame_seal", "frame_decode_open"}
+              "payload_decode", "frame", "frame_decode", "frame_seal", "frame_decode_open", "ppt", "ppt_seal",
+              "ppt_open"}
 
 
 def load(name):
@@ -48,7 +49,8 @@ def all_files(root):
 
 def test_expected_files_present():
     assert VECTOR_FILES == ["crypto_box_test.json", "keyring_test.json", "message_cbor_test.json",
-                            "message_json_test.json", "message_msgpack_test.json", "payload_test.json"]
+                            "message_json_test.json", "message_msgpack_test.json", "payload_test.json",
+                            "ppt_test.json"]
     for n in ("README.md", "CHANGELOG.md", "MANIFEST.json"):
         assert os.path.exists(os.path.join(FIXTURES, n)), n
 
@@ -58,7 +60,7 @@ def test_regenerates_identically(tmp_path):
     out = tmp_path / "fixtures"
     out.mkdir()
     python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable  # Debian's: Autobahn 22.7.1
-    p = subprocess.run([python, GENERATOR, "--out", str(out), "--quiet"], capture_output=True, text=True, timeout=120)
+    p = subprocess.run([python, GENERATOR, "--out", str(out), "--quiet"], capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stdout + p.stderr
     committed, regenerated = all_files(FIXTURES), all_files(str(out))
     assert committed == regenerated, "file sets differ: only committed %s, only regenerated %s" % (
@@ -172,7 +174,7 @@ def test_counts():
     total = sum(results.values())
     assert total >= 5000
     assert results["invalid"] * 3 >= total, results
-    for layer in ("crypto", "keyring", "payload", "message"):
+    for layer in ("crypto", "keyring", "payload", "message", "ppt"):
         assert layers[layer] > 0
     man = load("MANIFEST.json")
     assert man["totals"]["tests"] == total

@@ -37,7 +37,7 @@ def test_every_valid_vector_of_every_layer():
     rep, _ = run()
     valid = [c for c in rep["cases"] if c["result"] == "valid"]
     layers = {c["layer"] for c in valid}
-    assert layers == {"crypto_box", "keyring", "envelope", "message"}
+    assert layers == {"crypto_box", "keyring", "envelope", "message", "ppt"}
     bad = [(c["key"], c["reason"]) for c in valid if c["verdict"] != "pass"]
     assert not bad, bad[:20]
     # The message layer is the point: it must be run, not skipped.
@@ -73,7 +73,7 @@ def test_invalid_and_acceptable_vectors():
 def test_independence():
     """The oracle's JavaScript code loads no Python, and no wampbox or Autobahn code."""
     js = os.path.join(T.CONFORMANCE, "adapters", "js")
-    for name in ("adapter.js", "wamp.js", "wire.js", "pyjson.js"):
+    for name in ("adapter.js", "wamp.js", "wire.js", "pyjson.js", "ppt.js"):
         with open(os.path.join(js, name), encoding="utf-8") as f:
             text = f.read()
         for other in ("child_process", "autobahn_adapter", "wampbox_conform_adapter", "python3"):

@@ -15,7 +15,7 @@
 // library's json_write (the runner parses them with Python's json, so a
 // writer bug shows up as a failed case, not a hidden one).
 //
-//   wampbox_conform_adapter [--backend NAME] [--list-backends]
+//   wampbox_conform_adapter [--backend NAME] [--ppt-aes-fallback] [--list-backends]
 //
 // --backend NAME runs the crypto_box work on that backend (wampbox/backend.h:
 // libsodium, nacl, cryptopp, cryptopp-tweetnacl, botan, as built): the
@@ -65,6 +65,7 @@ std::string Hello(const vec::OpContext& ctx) {
       "wampbox C++ library (libsodium, simdjson, msgpack-c, libcbor), default options (strict: no plaintext "
       "fallback, URI check on)";
   if (ctx.backend) description += "; crypto_box backend: " + std::string(ctx.backend->description());
+  if (ctx.ppt_aes_fallback) description += "; PPT aes256gcm on the OpenSSL fallback (forced)";
   impl.emplace_back("description", Value(description));
   Object profile;
   const wampbox::LowOrderPolicy policy =
@@ -78,7 +79,7 @@ std::string Hello(const vec::OpContext& ctx) {
   Array ops;
   for (const auto& [name, op] : vec::ProtocolOps()) ops.push_back(Value(name));
   Object sup;
-  sup.emplace_back("layers", Strings({"crypto_box", "keyring", "envelope", "message"}));
+  sup.emplace_back("layers", Strings({"crypto_box", "keyring", "envelope", "message", "ppt"}));
   sup.emplace_back("operations", Value(std::move(ops)));
   sup.emplace_back("serializers", Strings({"json", "msgpack", "cbor"}));
   sup.emplace_back("message_types", Strings({"PUBLISH", "EVENT", "CALL", "INVOCATION", "YIELD", "RESULT", "ERROR"}));
@@ -156,10 +157,11 @@ std::string Handle(dom::element req, const vec::OpContext& ctx) {
 
 int Usage(const char* argv0, int rc) {
   std::fprintf(rc ? stderr : stdout,
-               "usage: %s [--backend NAME] [--list-backends]\n"
+               "usage: %s [--backend NAME] [--ppt-aes-fallback] [--list-backends]\n"
                "Answers conformance/PROTOCOL.md requests (JSON lines on stdin) with the wampbox library.\n"
                "  --backend NAME   crypto_box backend for the box, payload and frame operations (default: the\n"
-               "                   library's libsodium entry points); --list-backends prints the built ones\n",
+               "                   library's libsodium entry points); --list-backends prints the built ones\n"
+               "  --ppt-aes-fallback  PPT aes256gcm through the packaged fallback (OpenSSL) even with AES-NI\n",
                argv0);
   return rc;
 }
@@ -181,6 +183,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "\n");
         return 2;
       }
+    } else if (a == "--ppt-aes-fallback") {
+      ctx.ppt_aes_fallback = true;
     } else if (a == "--list-backends") {
       for (const auto* b : wampbox::available_backends()) {
         std::printf("%.*s\t%.*s\n", int(b->name().size()), b->name().data(), int(b->description().size()),

@@ -10,7 +10,8 @@
 // longest-character-prefix keyring, Python-compatible JSON plaintext in
 // pyjson.js), and the message layer (wamp.js: Autobahn's parse checks and
 // marshal order; wire.js: JSON, MessagePack and CBOR as Autobahn writes and
-// reads them). It shares no code with Autobahn or wampbox: with tweetnacl it
+// reads them), and the ppt layer (ppt.js: the spec's Payload PassThru Mode,
+// WebCrypto AES-GCM, @noble/hashes Keccak-256, cbor-x). It shares no code with Autobahn or wampbox: with tweetnacl it
 // is the corpus generator's independent oracle (scripts/corpus/oracle.py).
 //
 // Behaviour where the corpus leaves a choice (profile): strict base64, no
@@ -21,6 +22,7 @@ const readline = require('readline');
 const pyjson = require('./pyjson');
 const wamp = require('./wamp');
 const wire = require('./wire');
+const { makePptHandlers } = require('./ppt');
 
 const PROTOCOL = 'wampbox-conform/1';
 
@@ -263,6 +265,8 @@ function makeHandlers(C) {
 
   // message layer (wamp.js, wire.js)
   Object.assign(H, wamp.makeMessageHandlers({ buildRing, encodePayload, decodePayload, Fail }));
+  // Payload PassThru Mode (ppt.js; its handlers are async: WebCrypto)
+  Object.assign(H, makePptHandlers({ C, Fail }));
   return H;
 }
 
@@ -287,7 +291,7 @@ async function main() {
     implementation: { name: C.name, version: C.version, language: 'JavaScript', description: C.description },
     profile: { low_order_keys: C.lowOrder, plaintext_fallback: 'reject', base64: 'strict' },
     supports: {
-      layers: ['crypto_box', 'keyring', 'envelope', 'message'],
+      layers: ['crypto_box', 'keyring', 'envelope', 'message', 'ppt'],
       operations: Object.keys(H).sort(),
       serializers: ['json', 'msgpack', 'cbor'],
       message_types: Object.keys(wamp.TYPES),
@@ -305,7 +309,7 @@ async function main() {
     const h = H[msg.op];
     if (!h) { out({ id: msg.id, status: 'unsupported', reason: `operation ${msg.op} not implemented` }); continue; }
     try {
-      out({ id: msg.id, status: 'ok', output: h(msg.input || {}) });
+      out({ id: msg.id, status: 'ok', output: await h(msg.input || {}) });
     } catch (e) {
       if (e instanceof Fail) out({ id: msg.id, status: 'error', error: e.code, message: e.message });
       else if (e instanceof Unsupported) out({ id: msg.id, status: 'unsupported', reason: e.message });

@@ -27,8 +27,9 @@ LAYER_BY_FILE = {
     "message_json_test.json": "message",
     "message_msgpack_test.json": "message",
     "message_cbor_test.json": "message",
+    "ppt_test.json": "ppt",
 }
-LAYERS = ("crypto_box", "keyring", "envelope", "message")
+LAYERS = ("crypto_box", "keyring", "envelope", "message", "ppt")
 
 
 class Spec:
@@ -61,6 +62,11 @@ PROTO = {s.name: s for s in [
     Spec("frame_decode", ["frame"], ["message"], group_inputs=["serializer"]),
     Spec("frame_seal", ["message", "payloadUri", "nonce"], ["frame"], group_inputs=["serializer", "keyring"]),
     Spec("frame_decode_open", ["frame", "uri"], ["message"], group_inputs=["serializer", "keyring"]),
+    # Payload PassThru Mode (ppt layer): `role` is the sender's; ppt_open acts as the other role.
+    Spec("ppt_seal", ["role", "uri", "args", "kwargs", "cipher", "nonce"], ["options", "plaintext", "payload"],
+         group_inputs=["pptKeys"]),
+    Spec("ppt_open", ["role", "uri", "options", "arguments", "argumentsKw"], ["args", "kwargs"],
+         group_inputs=["pptKeys"]),
 ]}
 
 # Corpus operation -> protocol operations checked, in order.
@@ -77,11 +83,15 @@ CORPUS_OPS = {
     "frame_decode": ["frame_decode"],
     "frame_seal": ["frame_seal"],
     "frame_decode_open": ["frame_decode_open"],
+    "ppt": ["ppt_seal", "ppt_open"],
+    "ppt_seal": ["ppt_seal"],
+    "ppt_open": ["ppt_open"],
 }
 # For a bidirectional vector that must be rejected, only the reading direction
 # is asked (an invalid box can still be *sealed* from its message; what must
 # fail is opening it). Under a rejecting profile both directions must fail.
-REJECT_ONLY = {"box": ["box_open"], "box_afternm": ["box_open_afternm"], "frame": ["frame_decode"]}
+REJECT_ONLY = {"box": ["box_open"], "box_afternm": ["box_open_afternm"], "frame": ["frame_decode"],
+               "ppt": ["ppt_open"]}
 
 # Profiles: for `acceptable` vectors carrying the flag, the adapter's declared
 # profile value decides what is expected (PROTOCOL.md, "Profiles").
@@ -97,7 +107,7 @@ PROFILE_VALUES = {key: sorted(m) for _, key, m in PROFILE_RULES}
 ERROR_CODES = [
     "invalid_key", "no_key", "missing_role", "decrypt_failed", "uri_mismatch", "unsupported_enc_algo",
     "unsupported_enc_serializer", "malformed_plaintext", "parse_error", "invalid_utf8", "invalid_base64",
-    "protocol_error", "unencodable", "invalid_argument", "internal",
+    "protocol_error", "unencodable", "invalid_argument", "bad_key_id", "retired_key", "internal",
 ]
 # Expected code -> codes also accepted for it (the corpus notes allow them).
 ERROR_ALIASES = {"invalid_utf8": {"parse_error"}, "parse_error": {"invalid_utf8"}}
@@ -248,7 +258,7 @@ def norm_field(name, v):
         return None
     if name in HEX_FIELDS and isinstance(v, str):
         return v.lower()
-    if name in ("args", "kwargs"):
+    if name in ("args", "kwargs", "options"):
         return norm_typed(v)
     if name == "message":
         return norm_message(v)
