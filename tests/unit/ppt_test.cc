@@ -656,5 +656,50 @@ TEST(PptKeyStore, KeypairModelRotationNamesTheReceiversKey) {
   EXPECT_EQ(error_of([&] { store.open(Role::kOriginator, inv(s2), "com.myapp.secret_rpc"); }), ErrorCode::kNoKey);
 }
 
+TEST(PptKeyStoreFile, RotationFromAFile) {
+  const std::string id1 = "0x" + std::string(40, '1'), id2 = "0x" + std::string(40, '2');
+  const std::string k1 = hex_encode(key_of(1)), k2 = hex_encode(key_of(2));
+  const std::string doc = R"([
+    {"prefix": "com.app.", "model": "symmetric", "keyid": ")" + id1 + R"(", "key": ")" + k1 + R"(", "status": "grace"},
+    {"prefix": "com.app.", "model": "symmetric", "keyid": ")" + id2 + R"(", "key": ")" + k2 + R"("},
+    {"prefix": "com.myapp.", "model": "keypair", "originator_priv": ")" + kOriginatorPriv +
+                          R"(", "responder_priv": ")" + kResponderPriv + R"(", "status": "current"}
+  ])";
+  PptKeyStore store = load_ppt_keystore_json(doc);
+  EXPECT_EQ(store.size(), 3u);
+  PptKeyStore old_sender;
+  old_sender.add_symmetric("com.app.", id1, key_of(1));
+  const Message pub = sample_publish("com.app.t");
+  Message sealed = store.seal(Role::kOriginator, pub);
+  EXPECT_EQ(ppt_attributes(sealed.options)->keyid, id2);  // the current one
+  EXPECT_NO_THROW(store.open(Role::kResponder, as_event(old_sender.seal(Role::kOriginator, pub)), "com.app.t"));
+  // The same file with the old key retired.
+  std::string retired = doc;
+  retired.replace(retired.find("\"grace\""), 7, "\"retired\"");
+  PptKeyStore store2 = load_ppt_keystore_json(retired);
+  EXPECT_EQ(error_of([&] { store2.open(Role::kResponder, as_event(old_sender.seal(Role::kOriginator, pub)), "com.app.t"); }),
+            ErrorCode::kRetiredKey);
+  // The keypair entry interoperates with the KeyRing form.
+  std::array<std::uint8_t, kNonceBytes> nonce{};
+  EXPECT_TRUE(store.seal(Role::kOriginator, sample_call(), "xsalsa20poly1305", std::nullopt, nonce) ==
+              ppt_seal(sample_ring(), Role::kOriginator, sample_call(), std::nullopt, &nonce));
+  // Bad documents.
+  EXPECT_EQ(error_of([] { load_ppt_keystore_json("{}"); }), ErrorCode::kParseError);
+  EXPECT_EQ(error_of([] { load_ppt_keystore_json("[1]"); }), ErrorCode::kParseError);
+  EXPECT_EQ(error_of([] { load_ppt_keystore_json(R"([{"prefix": "a", "model": "other"}])"); }), ErrorCode::kParseError);
+  EXPECT_EQ(error_of([&] { load_ppt_keystore_json(R"([{"prefix": "a", "model": "symmetric", "keyid": ")" + id1 +
+                                                  R"(", "key": ")" + k1 + R"(", "extra": "x"}])"); }),
+            ErrorCode::kParseError);
+  EXPECT_EQ(error_of([&] { load_ppt_keystore_json(R"([{"prefix": "a", "model": "symmetric", "keyid": "0x12", "key": ")" +
+                                                  k1 + R"("}])"); }),
+            ErrorCode::kBadKeyId);
+  EXPECT_EQ(error_of([&] { load_ppt_keystore_json(R"([{"prefix": "a", "model": "symmetric", "keyid": ")" + id1 +
+                                                  R"(", "key": "abcd"}])"); }),
+            ErrorCode::kInvalidKey);
+  EXPECT_EQ(error_of([&] { load_ppt_keystore_json(R"([{"prefix": "a", "model": "symmetric", "keyid": ")" + id1 +
+                                                  R"(", "key": ")" + k1 + R"(", "status": "old"}])"); }),
+            ErrorCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace wampbox

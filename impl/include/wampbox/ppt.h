@@ -275,4 +275,14 @@ class PptKeyStore {
   PptCrypto crypto_;
 };
 
+/// Reads a PPT key store file (docs/keyring-format.md, "PPT key stores"): a
+/// JSON array of entries, added in order, each
+///   {"prefix": P, "model": "symmetric", "keyid": "0x...", "key": K, "status": S} or
+///   {"prefix": P, "model": "keypair", <originator_priv/_pub, responder_priv/_pub> or "private", "status": S}
+/// with keys in base64 or hex as in keyring files and "status" current
+/// (default), grace or retired. A document of the wrong shape, an unknown or
+/// ill-typed field: Error(kParseError); bad keys: Error(kInvalidKey); a bad
+/// key id: Error(kBadKeyId); a bad status: Error(kInvalidArgument).
+PptKeyStore load_ppt_keystore_json(std::string_view json_text, const PptCrypto& crypto = {});
+
 }  // namespace wampbox
