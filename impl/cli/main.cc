@@ -143,6 +143,11 @@ options:
                          --allow-plaintext)
   --ppt                  Payload PassThru Mode instead of cryptobox (scheme wamp,
                          cbor, xsalsa20poly1305, ppt_keyid); Autobahn cannot read it
+  --ppt-keys FILE        Payload PassThru Mode with a PPT key store instead of a
+                         keyring (docs/keyring-format.md: symmetric or key-pair keys,
+                         rotation): the URI's current key, named in ppt_keyid
+  --cipher C             with --ppt-keys: xsalsa20poly1305 (default) or aes256gcm
+                         (--nonce then takes 24 hex digits)
   --hex                  print the frame as hex (one line) instead of raw bytes
   --output FILE          write the frame to FILE instead of stdout
 
@@ -161,6 +166,9 @@ ppt_* attributes.
 options:
   --serializer S         json, msgpack or cbor
   --keyring FILE         keyring file (docs/keyring-format.md)
+  --ppt-keys FILE        open Payload PassThru Mode frames with a PPT key store
+                         instead (docs/keyring-format.md): the key ppt_keyid names;
+                         grace keys accepted, retired keys rejected (retired_key)
   --uri URI              the URI the payload is expected for; default: the
                          frame's URI (PUBLISH/CALL/ERROR), EVENT details.topic,
                          INVOCATION details.procedure; required for YIELD/RESULT
@@ -339,6 +347,19 @@ Bytes read_frame(const Args& a) {
   }
 }
 
+// A PPT key store file (docs/keyring-format.md, "PPT key stores"). The CLI
+// links the core library only (no Keccak-256, no AES-GCM fallback): key ids
+// are written in lowercase and must be lowercase or uppercase in the file, and
+// aes256gcm needs a CPU with AES-NI.
+PptKeyStore load_ppt_keys(const std::string& path) {
+  std::string text = read_all(path);
+  try {
+    return load_ppt_keystore_json(text);
+  } catch (const Error& e) {
+    throw Error(e.code(), "PPT key store '" + path + "': " + e.what());
+  }
+}
+
 KeyRing load_keyring(const std::string& path) {
   std::string text = read_all(path);
   try {
@@ -408,9 +429,10 @@ int cmd_keygen(int argc, char** argv) {
 int cmd_seal(int argc, char** argv) {
   Args a = parse_args(argc, argv, 2,
                       {"type", "serializer", "keyring", "uri", "request", "request-type", "subscription", "publication",
-                       "registration", "options", "args", "kwargs", "nonce", "role", "output"},
+                       "registration", "options", "args", "kwargs", "nonce", "role", "output", "ppt-keys", "cipher"},
                       {"plain", "allow-plaintext", "autobahn-fallback", "ppt", "hex", "help"}, 0);
   if (a.has("help")) return std::fputs(kSealHelp, stdout), kOk;
+  if (a.get("cipher") && !a.get("ppt-keys")) throw UsageError("--cipher needs --ppt-keys");
 
   Message m;
   {
@@ -450,7 +472,9 @@ int cmd_seal(int argc, char** argv) {
 
   Message out = m;
   if (!a.has("plain")) {
-    KeyRing ring = load_keyring(a.require("keyring"));
+    std::optional<PptKeyStore> ppt_store;
+    if (auto f = a.get("ppt-keys")) ppt_store.emplace(load_ppt_keys(*f));
+    KeyRing ring = ppt_store ? KeyRing() : load_keyring(a.require("keyring"));
     Role role;
     if (auto r = parse_role(a)) {
       role = *r;
@@ -463,6 +487,7 @@ int cmd_seal(int argc, char** argv) {
       }
     }
     std::optional<std::array<std::uint8_t, kNonceBytes>> nonce;
+    Bytes ppt_nonce;
     if (auto n = a.get("nonce")) {
       Bytes raw;
       try {
@@ -470,16 +495,26 @@ int cmd_seal(int argc, char** argv) {
       } catch (const Error&) {
         throw UsageError("--nonce must be 48 hex digits");
       }
-      if (raw.size() != kNonceBytes) throw UsageError("--nonce must be 48 hex digits (24 bytes)");
+      if (ppt_store) {
+        ppt_nonce = raw;  // 24 bytes for xsalsa20poly1305, 12 for aes256gcm: checked by the cipher
+      } else if (raw.size() != kNonceBytes) {
+        throw UsageError("--nonce must be 48 hex digits (24 bytes)");
+      }
+      if (raw.size() != kNonceBytes) raw.resize(kNonceBytes);  // unused by the PPT key store path
       nonce.emplace();
       std::copy(raw.begin(), raw.end(), nonce->begin());
     }
     const auto* nonce_ptr = nonce ? &*nonce : nullptr;
     std::optional<std::string_view> payload_uri;
     if (uri) payload_uri = *uri;
-    if (a.has("ppt")) {
+    if (a.has("ppt") || ppt_store) {
       try {
-        out = ppt_seal(ring, role, m, payload_uri, nonce_ptr);
+        if (ppt_store) {
+          out = ppt_store->seal(role, m, a.get("cipher").value_or(std::string(kPptCipherXsalsa20Poly1305)),
+                                payload_uri, ppt_nonce);
+        } else {
+          out = ppt_seal(ring, role, m, payload_uri, nonce_ptr);
+        }
       } catch (const Error& e) {
         if (e.code() == ErrorCode::kInvalidArgument && !payload_uri) {
           throw UsageError(std::string(to_string(m.type)) + " does not carry the URI its payload is for: pass --uri");
@@ -519,13 +554,15 @@ int cmd_seal(int argc, char** argv) {
 }
 
 int cmd_open(int argc, char** argv) {
-  Args a = parse_args(argc, argv, 2, {"serializer", "keyring", "uri", "role"}, {"hex-input", "no-check-uri", "help"},
+  Args a = parse_args(argc, argv, 2, {"serializer", "keyring", "uri", "role", "ppt-keys"}, {"hex-input", "no-check-uri", "help"},
                       1);
   if (a.has("help")) return std::fputs(kOpenHelp, stdout), kOk;
   const Serializer ser = parse_serializer(a);
-  const std::string keyring_path = a.require("keyring");
+  std::optional<PptKeyStore> ppt_store;
+  if (auto f = a.get("ppt-keys")) ppt_store.emplace(load_ppt_keys(*f));
+  const std::string keyring_path = ppt_store ? std::string() : a.require("keyring");
   Bytes frame = read_frame(a);
-  KeyRing ring = load_keyring(keyring_path);
+  KeyRing ring = ppt_store ? KeyRing() : load_keyring(keyring_path);
   Message m = decode_frame(frame, ser);
 
   Role role;
@@ -552,7 +589,7 @@ int cmd_open(int argc, char** argv) {
     PptAttributes attrs;
     Message opened;
     try {
-      opened = ppt_open(ring, role, m, uri, &attrs);
+      opened = ppt_store ? ppt_store->open(role, m, uri, &attrs) : ppt_open(ring, role, m, uri, &attrs);
     } catch (const Error& e) {
       if (e.code() == ErrorCode::kInvalidArgument && !uri) throw need_uri();
       throw;
