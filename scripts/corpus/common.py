@@ -20,7 +20,7 @@ JS_DIR = os.path.join(SCRIPTS, "js")
 
 # Bumped by hand with every change to fixtures/ (semver: major = incompatible
 # format change, minor = vectors or fields added, patch = comments/docs).
-CORPUS_VERSION = "1.4.0"
+CORPUS_VERSION = "1.4.1"
 
 
 # --------------------------------------------------------------------------

@@ -30,7 +30,8 @@ FULL_KEY = {"originator_priv": SAMPLE_ORIGINATOR_PRIV, "responder_priv": SAMPLE_
 SKIPPED_SHAPES = {"large_1mib"}
 
 PAYLOAD_NOTES = {
-    "KnownAnswer": ("BASIC", "Autobahn|Python's worked example (docs/wamp-cryptobox-facts.md section 6)."),
+    "KnownAnswer": ("BASIC", "Autobahn|Python's worked example: the crossbar-examples sample keys, nonce 00 01 .. "
+                             "17, publish('com.myapp.encrypted.hello', ['Counter is at 1'])."),
     "TaxonomyShape": ("BASIC", "A payload shape of the shared taxonomy (scripts/wampbox_py/payloads.py "
                                "taxonomy(), named in the comment): unicode, control characters, big integers, "
                                "float representations, NaN/Infinity, bytes, nesting, empty and null args/kwargs, "
