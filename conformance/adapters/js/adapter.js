@@ -280,6 +280,8 @@ async function main() {
   try {
     wire.msgpackInit();
     await wire.cborInit();
+    require('cbor-x'); // ppt.js: load its pinned packages here, so a missing one gets the advice below
+    require('@noble/hashes/sha3');
   } catch (e) {
     process.stderr.write(`adapter.js: a pinned package is missing (${e.message.split('\n')[0]}); ` +
       'run `npm ci --prefix conformance/adapters/js` (scripts/setup.sh does)\n');

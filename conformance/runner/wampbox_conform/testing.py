@@ -34,7 +34,8 @@ def cpp_adapter():
 
 def js_ready():
     mods = os.path.join(CONFORMANCE, "adapters", "js", "node_modules")
-    return all(os.path.isdir(os.path.join(mods, m)) for m in ("tweetnacl", "libsodium-wrappers", "@msgpack/msgpack", "cbor2"))
+    return all(os.path.isdir(os.path.join(mods, m)) for m in ("tweetnacl", "libsodium-wrappers", "@msgpack/msgpack", "cbor2",
+                                                                        "cbor-x", "@noble/hashes"))
 
 
 def run_cli(args, timeout=600, env=None):
