@@ -5,6 +5,9 @@
 #include <string_view>
 
 #include "wampbox/backends.h"
+#ifdef WAMPBOX_HAVE_BACKEND_XSALSA_MB
+#include "wampbox/xsalsa_mb.h"
+#endif
 
 namespace wampbox {
 
@@ -23,11 +26,14 @@ void register_optional_backends() {
 #ifdef WAMPBOX_HAVE_BACKEND_BOTAN
   register_backend(backends::botan());
 #endif
+#ifdef WAMPBOX_HAVE_BACKEND_XSALSA_MB
+  register_backend(backends::xsalsa_mb());
+#endif
 }
 
 std::span<const std::string_view> known_backend_names() noexcept {
-  static constexpr std::array<std::string_view, 5> kKnownNames = {"libsodium", "nacl", "cryptopp",
-                                                                  "cryptopp-tweetnacl", "botan"};
+  static constexpr std::array<std::string_view, 6> kKnownNames = {"libsodium", "nacl", "cryptopp",
+                                                                  "cryptopp-tweetnacl", "botan", "xsalsa-mb"};
   return kKnownNames;
 }
 

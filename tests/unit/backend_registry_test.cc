@@ -37,7 +37,7 @@ TEST(CoreBackendRegistry, LibsodiumOnlyUntilSomethingIsRegistered) {
   ASSERT_EQ(list.size(), 1u);
   EXPECT_EQ(list[0], &libsodium_backend());
   EXPECT_EQ(find_backend("libsodium"), &libsodium_backend());
-  for (std::string_view n : {"nacl", "cryptopp", "cryptopp-tweetnacl", "botan"}) {
+  for (std::string_view n : {"nacl", "cryptopp", "cryptopp-tweetnacl", "botan", "xsalsa-mb"}) {
     EXPECT_EQ(find_backend(n), nullptr) << n << " is registered in a program that links the core alone";
   }
 

@@ -129,7 +129,7 @@ TEST(BackendRegistry, LibsodiumFirstAndNamesUnique) {
 
 TEST(BackendRegistry, KnownNamesInOrder) {
   auto known = known_backend_names();
-  std::vector<std::string_view> want = {"libsodium", "nacl", "cryptopp", "cryptopp-tweetnacl", "botan"};
+  std::vector<std::string_view> want = {"libsodium", "nacl", "cryptopp", "cryptopp-tweetnacl", "botan", "xsalsa-mb"};
   ASSERT_EQ(std::vector<std::string_view>(known.begin(), known.end()), want);
   // available_backends() follows the same order.
   std::size_t last = 0;
