@@ -7,6 +7,12 @@
 //   box/<backend>/seal/<n>     CryptoBackend::seal_afternm (precomputed shared key, as the payload codec)
 //   box/<backend>/open/<n>     CryptoBackend::open_afternm
 //   box/<backend>/beforenm     CryptoBackend::beforenm (one X25519 + HSalsa20)
+//   batch/<impl>/seal/<n>/<B>, batch/<impl>/open/<n>/<B>   (issue 14) B messages of n bytes per
+//     iteration, each with its own shared key and nonce; items_per_second = messages/s. <impl>:
+//       libsodium            crypto_box_easy_afternm / crypto_box_open_easy_afternm in a loop
+//       xsalsa-mb            wampbox/xsalsa_mb.h seal_batch / open_batch, AVX2 lanes (when the CPU has AVX2)
+//       xsalsa-mb-scalar     the same API forced onto its fallback (libsodium per message)
+//     The goal of issue 14 is xsalsa-mb / libsodium >= 2 at 64 B and 256 B.
 //   ref/<cipher>/seal/<n>, ref/<cipher>/open/<n>, ref/xchacha20poly1305-box/beforenm, where <cipher> is
 //     aes256gcm-libsodium         crypto_aead_aes256gcm_encrypt_afternm (AES-NI + PCLMUL; skipped without)
 //     aes256gcm-openssl           OpenSSL 3 EVP AES-256-GCM, one context re-initialised per message
@@ -47,6 +53,9 @@
 #include "wampbox/backend.h"
 #include "wampbox/backends.h"
 #include "wampbox/encoding.h"
+#ifdef WAMPBOX_BENCH_HAVE_XSALSA_MB
+#include "wampbox/xsalsa_mb.h"
+#endif
 
 namespace wampbox::bench {
 namespace {
@@ -89,6 +98,94 @@ Bytes buffer(std::size_t n) {
   b.resize(n);
   return b;
 }
+
+// ---------------------------------------------------------------------------
+// Batches (issue 14)
+
+#ifdef WAMPBOX_BENCH_HAVE_XSALSA_MB
+enum class BatchImpl { kLibsodium, kMb, kMbScalar };
+
+const char* batch_name(BatchImpl i) {
+  switch (i) {
+    case BatchImpl::kLibsodium: return "libsodium";
+    case BatchImpl::kMb: return "xsalsa-mb";
+    case BatchImpl::kMbScalar: return "xsalsa-mb-scalar";
+  }
+  return "?";
+}
+
+// count messages of n bytes, each with its own key and nonce (the nonces are
+// bumped every iteration, as in box/); checked against libsodium before timing.
+void batch_box(benchmark::State& state, BatchImpl impl, bool open, std::size_t n, std::size_t count) {
+  using backends::MbPath;
+  std::vector<Key32> keys(count);
+  std::vector<Nonce24> nonces(count);
+  std::vector<Bytes> msgs, cts, outs;
+  for (std::size_t i = 0; i < count; ++i) {
+    randombytes_buf(keys[i].data(), keys[i].size());
+    randombytes_buf(nonces[i].data(), nonces[i].size());
+    msgs.push_back(pattern(n));
+    msgs.back()[0] ^= static_cast<std::uint8_t>(i);
+    cts.push_back(buffer(n + kMacBytes));
+    outs.push_back(buffer(n));
+  }
+  std::vector<backends::SealJob> seal;
+  std::vector<backends::OpenJob> opens;
+  for (std::size_t i = 0; i < count; ++i) {
+    seal.push_back(backends::SealJob{cts[i], msgs[i], nonces[i], keys[i]});
+    opens.push_back(backends::OpenJob{outs[i], cts[i], nonces[i], keys[i]});
+  }
+  std::unique_ptr<bool[]> ok(new bool[count]);
+  const MbPath path = impl == BatchImpl::kMb ? MbPath::kAvx2 : MbPath::kScalar;
+  auto run_seal = [&] {
+    if (impl == BatchImpl::kLibsodium) {
+      for (std::size_t i = 0; i < count; ++i) {
+        crypto_box_easy_afternm(cts[i].data(), msgs[i].data(), n, nonces[i].data(), keys[i].data());
+      }
+    } else {
+      backends::seal_batch(seal, path);
+    }
+  };
+  auto run_open = [&] {
+    if (impl == BatchImpl::kLibsodium) {
+      for (std::size_t i = 0; i < count; ++i) {
+        ok[i] = crypto_box_open_easy_afternm(outs[i].data(), cts[i].data(), cts[i].size(), nonces[i].data(),
+                                             keys[i].data()) == 0;
+      }
+    } else {
+      backends::open_batch(opens, {ok.get(), count}, path);
+    }
+  };
+  run_seal();
+  for (std::size_t i = 0; i < count; ++i) {
+    Bytes want = buffer(n + kMacBytes);
+    crypto_box_easy_afternm(want.data(), msgs[i].data(), n, nonces[i].data(), keys[i].data());
+    if (want != cts[i]) {
+      state.SkipWithError((std::string(batch_name(impl)) + ": seal differs from libsodium").c_str());
+      return;
+    }
+  }
+  run_open();
+  for (std::size_t i = 0; i < count; ++i) {
+    if (!ok[i] || outs[i] != msgs[i]) {
+      state.SkipWithError((std::string(batch_name(impl)) + ": open did not return the plaintext").c_str());
+      return;
+    }
+  }
+  for (auto _ : state) {
+    if (open) {
+      run_open();
+    } else {
+      for (Nonce24& nc : nonces) bump(nc);
+      run_seal();
+    }
+    benchmark::DoNotOptimize(cts.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * count));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * count * n));
+}
+#endif
 
 // ---------------------------------------------------------------------------
 // Backends
@@ -473,6 +570,19 @@ int main(int argc, char** argv) {
     }
     benchmark::RegisterBenchmark((prefix + "beforenm").c_str(), box_beforenm, b);
   }
+#ifdef WAMPBOX_BENCH_HAVE_XSALSA_MB
+  for (BatchImpl impl : {BatchImpl::kLibsodium, BatchImpl::kMb, BatchImpl::kMbScalar}) {
+    for (const bool open : {false, true}) {
+      for (std::size_t n : {64, 256}) {
+        for (std::size_t count : {8, 64}) {
+          const std::string name = std::string("batch/") + batch_name(impl) + (open ? "/open/" : "/seal/") + sz(n) +
+                                   "/" + std::to_string(count);
+          benchmark::RegisterBenchmark(name.c_str(), batch_box, impl, open, n, count);
+        }
+      }
+    }
+  }
+#endif
   if (refs) {
 #if WAMPBOX_BENCH_HAVE_OPENSSL
     const std::vector<Ref> all = {Ref::kAesGcmSodium, Ref::kAesGcmOpenssl, Ref::kChachaOpenssl, Ref::kXchachaBox};

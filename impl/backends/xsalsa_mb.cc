@@ -300,6 +300,18 @@ WAMPBOX_AVX2 void xsalsa_poly_x8(Lane* lanes, int n) {
   for (auto& v : state) v = _mm256_setzero_si256();
 }
 
+// p[0..n) &= keep (0x00 or 0xff), 32 bytes at a time: the byte loop alone
+// cost open_batch ~20% at 256 B (measured at -O2, where GCC does not vectorise it).
+WAMPBOX_AVX2 void and_bytes(std::uint8_t* p, std::size_t n, std::uint8_t keep) {
+  const __m256i k = _mm256_set1_epi8(static_cast<char>(keep));
+  std::size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    __m256i* q = reinterpret_cast<__m256i*>(p + i);
+    _mm256_storeu_si256(q, _mm256_and_si256(_mm256_loadu_si256(q), k));
+  }
+  for (; i < n; ++i) p[i] &= keep;
+}
+
 bool cpu_has_avx2() noexcept {
   static const bool has = [] {
     __builtin_cpu_init();
@@ -376,7 +388,7 @@ void open_batch(std::span<const OpenJob> jobs, std::span<bool> ok, MbPath path) 
       for (std::size_t k = 0; k < kMacBytes; ++k) diff |= static_cast<std::uint32_t>(lanes[i].tag[k] ^ j.ct[k]);
       const std::uint32_t good = 1 & ((diff - 1) >> 8);  // 1 iff diff == 0
       const auto keep = static_cast<std::uint8_t>(0u - good);
-      for (std::size_t k = 0; k < j.msg.size(); ++k) j.msg[k] &= keep;
+      and_bytes(j.msg.data(), j.msg.size(), keep);
       ok[at + i] = good != 0;
       sodium_memzero(lanes[i].tag, sizeof lanes[i].tag);
     }
