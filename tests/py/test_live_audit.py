@@ -240,7 +240,10 @@ def test_slow_consumer_is_dropped(work):
         stuck.close()
     assert rc == 0 and res["received"] == res["issued"] == 600 and res["out_of_order"] == 0, (res, bench.stderr)
     assert r.stats["slow_consumers_dropped"] == 1, r.stats
-    assert rss < 64 * 1024, rss  # KiB: 600 x 64 KiB = 39 MB went through; far less was ever held
+    # KiB: 600 x 64 KiB = 39 MB went through; far less was ever held. Not under ASan, whose
+    # quarantine keeps freed memory resident (ASAN_PYTEST=all runs this file against build-asan).
+    if "asan" not in L.build_dir().name:
+        assert rss < 64 * 1024, rss
     REPORT.append(f"  slow consumer: dropped after > 1 MiB queued (stats {r.stats['slow_consumers_dropped']}); "
                   f"the other subscriber got 600/600 64 KiB events in order; router RSS {rss} KiB")
 
