@@ -78,6 +78,7 @@ void check_batch(std::vector<Msg>& batch, MbPath path) {
 std::vector<MbPath> paths() {
   std::vector<MbPath> p = {MbPath::kScalar};
   if (xsalsa_mb_has_avx2()) p.push_back(MbPath::kAvx2);
+  p.push_back(MbPath::kAuto);  // lanes, and libsodium for a last group of 1-2
   return p;
 }
 

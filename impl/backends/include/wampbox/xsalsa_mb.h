@@ -41,8 +41,10 @@ struct OpenJob {
 };
 
 /// Which code seals/opens a batch: kAuto is AVX2 where the CPU has it, else
-/// libsodium; kScalar is always libsodium (the fallback, for tests and the
-/// benchmark). kAvx2 on a CPU without AVX2 behaves as kScalar.
+/// libsodium, and libsodium also for a last group of fewer than 3 messages
+/// (a group of 8 lanes costs the same however many are filled); kAvx2 is the
+/// lanes for every group (kScalar on a CPU without AVX2); kScalar is always
+/// libsodium (the fallback, for tests and the benchmark).
 enum class MbPath { kAuto, kAvx2, kScalar };
 
 /// True when the CPU running this has AVX2 (the multi-buffer code is used).
@@ -63,7 +65,8 @@ void seal_batch(std::span<const SealJob> jobs, MbPath path = MbPath::kAuto);
 void open_batch(std::span<const OpenJob> jobs, std::span<bool> ok, MbPath path = MbPath::kAuto);
 
 /// The backend singleton ("xsalsa-mb"): seal_afternm/open_afternm are batches
-/// of one through the same code (so the corpus tests exercise the AVX2 lanes).
+/// of one through the AVX2 lanes (kAvx2), so that the corpus tests exercise
+/// them; one message at a time runs at ~0.4-0.5x libsodium: batch instead.
 const CryptoBackend& xsalsa_mb();
 
 }  // namespace wampbox::backends
