@@ -42,6 +42,18 @@ def check_report_shape(rep, path):
     assert im["name"] and im["version"]
     for c in rep["cases"]:
         assert {"expected", "actual", "flags", "evidence", "verdict", "reason", "result"} <= set(c)
+    # Derived negatives run by default, counted apart, every one reported once.
+    from wampbox_conform import derive
+    want = derive.derive(cases)
+    d = rep["derived_summary"]
+    assert rep["run"]["derived"]["enabled"] and len(rep["derived_cases"]) == len(want) == d["total"] > 1000
+    assert [c["key"] for c in rep["derived_cases"]] == [c.key for c in want]
+    assert d["pass"] + d["fail"] + d["unsupported"] == d["total"]
+    assert all(c["derived_from"] in {x.key for x in cases} for c in rep["derived_cases"][:50])
+
+
+def derived_failing(rep):
+    return [(c["key"], c["reason"]) for c in rep["derived_cases"] if c["verdict"] == "fail"]
 
 
 def test_cpp_reference():
@@ -53,8 +65,9 @@ def test_cpp_reference():
     assert s["unsupported"] == 0
     for layer in ("crypto_box", "keyring", "envelope"):
         assert s["by_layer"][layer]["fail"] == 0, layer
-    # The reference implementation passes the whole corpus.
+    # The reference implementation passes the whole corpus, and every derived negative.
     assert not failing(rep), [(c["key"], c["reason"]) for c in failing(rep)]
+    assert not derived_failing(rep) and rep["derived_summary"]["unsupported"] == 0, derived_failing(rep)[:10]
     assert rc == 0
 
 
@@ -76,6 +89,8 @@ def test_autobahn_original():
     # The worked example of the facts sheet is a pass.
     kat = [c for c in rep["cases"] if c["op"] == "payload_encode" and "KnownAnswer" in c["flags"]]
     assert kat and all(c["verdict"] == "pass" for c in kat)
+    # Every damaged box, payload and frame is rejected (CBOR trailing bytes accepted, as the corpus allows).
+    assert not derived_failing(rep) and rep["derived_summary"]["unsupported"] == 0, derived_failing(rep)[:10]
     assert rc == 1
 
 
@@ -91,6 +106,8 @@ def test_pynacl_crypto_box_only():
         assert e["unsupported"] == e["total"] > 0
     low = [c for c in rep["cases"] if "LowOrderPublicKey" in c["flags"]]
     assert low and all(c["verdict"] == "pass" and c["judged_as"] == "invalid" for c in low)
+    d = rep["derived_summary"]
+    assert d["fail"] == 0 and d["by_layer"]["crypto_box"]["pass"] == d["by_layer"]["crypto_box"]["total"] > 1000
 
 
 @pytest.mark.parametrize("adapter,profile,judged", [("tweetnacl-js", "compute", "valid"),
@@ -109,6 +126,10 @@ def test_javascript(adapter, profile, judged):
     low = [c for c in rep["cases"] if "LowOrderPublicKey" in c["flags"]]
     assert low and all(c["verdict"] == "pass" and c["judged_as"] == judged for c in low)
     assert all(c["profile_note"] == f"low_order_keys={profile}" for c in low)
+    d = rep["derived_summary"]
+    assert d["fail"] == 0, derived_failing(rep)[:10]
+    for layer in ("crypto_box", "envelope"):
+        assert d["by_layer"][layer]["pass"] == d["by_layer"][layer]["total"] > 0, layer
 
 
 def test_junit_matches_json():
@@ -118,7 +139,11 @@ def test_junit_matches_json():
     from wampbox_conform import report
     report.write_junit(rep, out)
     root = ET.parse(out).getroot()
-    assert int(root.get("tests")) == rep["summary"]["total"]
-    assert int(root.get("failures")) == rep["summary"]["fail"]
-    assert int(root.get("skipped")) == rep["summary"]["unsupported"]
-    assert len(root.findall(".//testcase")) == rep["summary"]["total"]
+    s, d = rep["summary"], rep["derived_summary"]
+    assert int(root.get("tests")) == s["total"] + d["total"]
+    assert int(root.get("failures")) == s["fail"] + d["fail"]
+    assert int(root.get("skipped")) == s["unsupported"] + d["unsupported"]
+    assert len(root.findall(".//testcase")) == s["total"] + d["total"]
+    # Derived negatives have their own suites, named as such.
+    derived = [x for x in root.findall("testsuite") if ".derived." in x.get("name")]
+    assert sum(int(x.get("tests")) for x in derived) == d["total"] > 0

@@ -49,6 +49,11 @@ class AdapterProcess:
     """A started adapter. Use start() (spawn + handshake), request(), close()."""
 
     STDERR_KEEP = 64 * 1024
+    # Longest response line accepted. The largest corpus answers (64 KiB
+    # messages as hex inside a frame) are well under 1 MiB; a line longer than
+    # this is a protocol violation, so a runaway adapter cannot make the runner
+    # buffer without bound.
+    MAX_LINE = 32 * 1024 * 1024
 
     def __init__(self, command, cwd=None, env=None, handshake_timeout=60.0, suite_version="", corpus_dir=""):
         self.command = list(command)
@@ -117,11 +122,12 @@ class AdapterProcess:
         session, so helpers it spawned go too) and reaps it."""
         if self.proc is None:
             return
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+        # The group is signalled even when its leader has already exited:
+        # helpers it spawned may still be running in it.
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
         try:
             self.proc.wait(5)
         except subprocess.TimeoutExpired:
@@ -206,6 +212,11 @@ class AdapterProcess:
             if not chunk:
                 raise self._crash("adapter closed its stdout")
             self._buf += chunk
+            if len(self._buf) > self.MAX_LINE and b"\n" not in chunk:
+                head = bytes(self._buf[:200]).decode("utf-8", "replace")
+                self._buf.clear()
+                raise AdapterError("protocol", f"adapter wrote a line longer than {self.MAX_LINE} bytes "
+                                   f"(starts {head!r})", self.stderr_tail())
 
     def _drain_stderr(self, f):
         try:

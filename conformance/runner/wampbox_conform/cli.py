@@ -15,11 +15,13 @@ import json
 import os
 import platform
 import shlex
+import signal
 import sys
 import time
 
 from . import __version__
 from . import corpus as C
+from . import derive as D
 from . import ops as O
 from . import report as R
 from .engine import HarnessError, Progress, Runner
@@ -88,6 +90,9 @@ def build_parser():
     sel.add_argument("--file", action="append", metavar="STEM", help="corpus file (stem or name)")
     sel.add_argument("--result", action="append", metavar="R", help="valid, invalid, acceptable")
     sel.add_argument("--list", action="store_true", help="list the selected cases and exit without running them")
+    sel.add_argument("--no-derived", action="store_true",
+                     help="do not run the derived negatives (every valid sealed vector re-run with its box, payload "
+                          "or frame damaged; on by default, counted apart; rule in PROTOCOL.md 10.1)")
     sel.add_argument("--no-verify-manifest", action="store_true",
                      help="run even if the corpus files do not match fixtures/MANIFEST.json")
     run = p.add_argument_group("running")
@@ -164,9 +169,59 @@ def cmd_matrix(argv):
     return EXIT_OK
 
 
+class Interrupted(BaseException):
+    """A terminating signal arrived (SIGTERM, SIGINT, SIGHUP). BaseException,
+    so that no `except Exception` on the way swallows it."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+TERMINATING_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+def _raise_interrupted(signum, _frame):
+    # Later signals while the partial report is written are ignored: the
+    # report is the point of catching the first one.
+    for s in TERMINATING_SIGNALS:
+        signal.signal(s, signal.SIG_IGN)
+    raise Interrupted(signum)
+
+
+class SafeStdout:
+    """stdout that tolerates a reader going away (`| head`): the first
+    BrokenPipeError points fd 1 at /dev/null (so neither later writes nor the
+    interpreter's final flush fail) and the run goes on; the exit code still
+    follows the results."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.closed_by_reader = False
+
+    def write(self, text):
+        if self.closed_by_reader:
+            return
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except BrokenPipeError:
+            self._detach()
+
+    def _detach(self):
+        self.closed_by_reader = True
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):
+            pass
+
+
 def cmd_run(argv):
     p = build_parser()
     args = p.parse_args(argv)
+    out = SafeStdout(sys.stdout)
     try:
         tcids = [t for spec in (args.tcid or []) for t in C.parse_tcid_spec(spec)]
     except ValueError as e:
@@ -175,10 +230,12 @@ def cmd_run(argv):
     sel = C.select(cases, layers=_csv(args.layer), ops=_csv(args.op), flags=_csv(args.flag),
                    exclude_flags=_csv(args.exclude_flag), tcids=tcids, files=_csv(args.file),
                    results=_csv(args.result))
+    derived = [] if args.no_derived else D.derive(sel)
     if args.list:
-        for c in sel:
-            print(f"{c.key:34s} {c.layer:10s} {c.op:18s} {c.result:10s} {','.join(c.flags):40s} {c.comment}")
-        print(f"{len(sel)} of {len(cases)} cases selected (corpus {suite['version']})", file=sys.stderr)
+        for c in sel + derived:
+            out.write(f"{c.key:34s} {c.layer:10s} {c.op:18s} {c.result:10s} {','.join(c.flags):40s} {c.comment}\n")
+        print(f"{len(sel)} of {len(cases)} cases selected (corpus {suite['version']}), "
+              f"plus {len(derived)} derived negatives", file=sys.stderr)
         return EXIT_OK
     if bool(args.adapter) == bool(args.cmd):
         p.error("give exactly one of --adapter NAME or --cmd COMMAND")
@@ -201,40 +258,129 @@ def cmd_run(argv):
     t0 = time.monotonic()
     runner = Runner(command, cwd=args.cwd, timeout=args.timeout, handshake_timeout=args.handshake_timeout,
                     max_restarts=args.max_restarts, suite_version=suite["version"], error_codes=args.error_codes)
-    hello = runner.start()
-    im = hello["implementation"]
-    progress = Progress(args.progress, len(sel), label)
-    for w in suite["warnings"]:
-        progress.note("corpus warning: " + w)
-    runner.progress = progress
-    progress.note(f"{im['name']} {im['version']}, profile {json.dumps(hello.get('profile', {}), sort_keys=True)}, "
-                  f"{len(sel)} cases")
+    ctx = {"args": args, "suite": suite, "cases": cases, "sel": sel, "derived": derived, "command": command,
+           "adapter_info": adapter_info, "started": started, "t0": t0, "label": label}
+    old = {s: signal.signal(s, _raise_interrupted) for s in TERMINATING_SIGNALS}
+    interrupted = None
+    handshake_error = None
     try:
-        records = runner.run(sel)
-    finally:
+        try:
+            hello = runner.start()
+        except HarnessError as e:
+            handshake_error = str(e)
+            hello = None
+        if hello is not None:
+            im = hello["implementation"]
+            progress = Progress(args.progress, len(sel) + len(derived), label)
+            for w in suite["warnings"]:
+                progress.note("corpus warning: " + w)
+            runner.progress = progress
+            progress.note(f"{im['name']} {im['version']}, profile "
+                          f"{json.dumps(hello.get('profile', {}), sort_keys=True)}, {len(sel)} cases"
+                          + (f" + {len(derived)} derived negatives" if derived else " (derived negatives off)"))
+            runner.run(sel + derived)
         runner.close()
-    duration = time.monotonic() - t0
-    summary = R.summarize(records)
-    verdict = "harness_error" if runner.harness_error else ("conformant" if summary["fail"] == 0 else "nonconformant")
-    rep = {
+    except Interrupted as e:
+        interrupted = e.signum
+    finally:
+        # After a signal the adapter's whole process group goes at once (no bye,
+        # no grace period); kill() after a normal close() is a no-op.
+        runner.kill()
+    # From here on a signal only changes the exit code: the reports are written.
+    late = []
+    for s in TERMINATING_SIGNALS:
+        signal.signal(s, lambda signum, _f: late.append(signum))
+    try:
+        rep = build_report(ctx, runner, runner.hello, handshake_error, interrupted)
+        outs = write_reports(rep, args)
+        print_summary(rep, out)
+        for o in outs:
+            out.write(f"  report: {o}\n")
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+    if interrupted is None and late:
+        interrupted = late[0]
+    if interrupted is not None:
+        name = signal.Signals(interrupted).name
+        print(f"wampbox-conform: interrupted by {name}: adapter stopped, partial report "
+              f"({len(runner.records)} of {len(sel) + len(derived)} cases run) marked incomplete", file=sys.stderr)
+        return 128 + interrupted
+    if handshake_error:
+        print(f"wampbox-conform: harness error: {handshake_error}", file=sys.stderr)
+        return EXIT_HARNESS
+    if runner.harness_error:
+        print(f"wampbox-conform: harness error: {runner.harness_error}", file=sys.stderr)
+        return EXIT_HARNESS
+    return EXIT_OK if rep["summary"]["fail"] == 0 and rep["derived_summary"]["fail"] == 0 else EXIT_FAIL
+
+
+def _not_run(cases, why):
+    recs = []
+    for c in cases:
+        rec = c.record()
+        rec.update(verdict="fail", failure_kind="harness", reason="not run: " + why, expected={}, actual={},
+                   evidence="", judged_as="", checks=[], time_ms=0.0)
+        recs.append(rec)
+    return recs
+
+
+def build_report(ctx, runner, hello, handshake_error, interrupted):
+    """The JSON report (also for a run that never started or was cut short)."""
+    args, suite, sel, derived = ctx["args"], ctx["suite"], ctx["sel"], ctx["derived"]
+    records = list(runner.records)
+    done_keys = {r["key"] for r in records}
+    corpus_recs = [r for r in records if "derived_from" not in r]
+    derived_recs = [r for r in records if "derived_from" in r]
+    if handshake_error:
+        # Nothing ran: every selected case is reported as not run (never dropped).
+        corpus_recs = _not_run(sel, "the adapter failed its handshake")
+        derived_recs = _not_run(derived, "the adapter failed its handshake")
+    incomplete = interrupted is not None
+    summary = R.summarize(corpus_recs)
+    dsummary = R.summarize(derived_recs)
+    if handshake_error or runner.harness_error:
+        verdict = "harness_error"
+    elif incomplete:
+        verdict = "incomplete"
+    else:
+        verdict = "conformant" if summary["fail"] == 0 and dsummary["fail"] == 0 else "nonconformant"
+    if hello is not None:
+        im = hello["implementation"]
+        implementation = {"name": im["name"], "version": im["version"], "language": im.get("language", ""),
+                          "description": im.get("description", ""), "profile": hello.get("profile", {}),
+                          "supports": hello["supports"]}
+    else:
+        implementation = {"name": ctx["label"], "version": "unknown (no hello)", "language": "",
+                          "description": "the adapter did not complete the handshake", "profile": {}, "supports": {}}
+    harness = handshake_error or runner.harness_error or ""
+    return {
         "format": R.REPORT_FORMAT,
         "verdict": verdict,
-        "implementation": {"name": im["name"], "version": im["version"], "language": im.get("language", ""),
-                           "description": im.get("description", ""), "profile": hello.get("profile", {}),
-                           "supports": hello["supports"]},
-        "adapter": {"name": args.adapter or "", "command": command, "restarts": runner.restarts,
-                    "restart_log": runner.restart_log[:100], "defective": bool(adapter_info.get("defective"))},
+        "incomplete": incomplete,
+        "implementation": implementation,
+        "adapter": {"name": args.adapter or "", "command": ctx["command"], "restarts": runner.restarts,
+                    "restart_log": runner.restart_log[:100], "defective": bool(ctx["adapter_info"].get("defective"))},
         "suite": {k: suite[k] for k in ("name", "version", "manifest_sha256", "files", "other_files", "warnings")},
-        "run": {"runner": f"wampbox-conform {__version__}", "started": started.isoformat(timespec="seconds"),
-                "duration_s": round(duration, 3), "host": platform.node(), "python": platform.python_version(),
-                "timeout_s": args.timeout, "error_codes": args.error_codes,
+        "run": {"runner": f"wampbox-conform {__version__}", "started": ctx["started"].isoformat(timespec="seconds"),
+                "duration_s": round(time.monotonic() - ctx["t0"], 3), "host": platform.node(),
+                "python": platform.python_version(), "timeout_s": args.timeout, "error_codes": args.error_codes,
                 "filters": {"layer": _csv(args.layer), "op": _csv(args.op), "flag": _csv(args.flag),
                             "exclude_flag": _csv(args.exclude_flag), "tcid": args.tcid or [],
                             "file": _csv(args.file), "result": _csv(args.result)},
-                "selected": len(sel), "corpus_total": len(cases), "harness_error": runner.harness_error or ""},
+                "selected": len(sel), "corpus_total": len(ctx["cases"]), "harness_error": harness,
+                "handshake_error": handshake_error or "",
+                "interrupted_by": signal.Signals(interrupted).name if incomplete else "",
+                "not_run": (len(sel) + len(derived) - len(done_keys)) if incomplete else 0,
+                "derived": {"enabled": not args.no_derived, "selected": len(derived), "rule": D.RULE}},
         "summary": summary,
-        "cases": records,
+        "cases": corpus_recs,
+        "derived_summary": dsummary,
+        "derived_cases": derived_recs,
     }
+
+
+def write_reports(rep, args):
     outs = []
     json_path, junit_path, html_path = args.json, args.junit, args.html
     if args.out:
@@ -249,15 +395,10 @@ def cmd_run(argv):
             writer(rep, path)
             outs.append(path)
     if html_path:
+        im = rep["implementation"]
         R.write_matrix([rep], html_path, f"wampbox conformance: {im['name']} {im['version']}")
         outs.append(html_path)
-    print_summary(rep, sys.stdout)
-    for o in outs:
-        print(f"  report: {o}")
-    if runner.harness_error:
-        print(f"wampbox-conform: harness error: {runner.harness_error}", file=sys.stderr)
-        return EXIT_HARNESS
-    return EXIT_OK if summary["fail"] == 0 else EXIT_FAIL
+    return outs
 
 
 def print_summary(rep, out):
@@ -268,16 +409,29 @@ def print_summary(rep, out):
               f"(profile: {prof}; restarts: {rep['adapter']['restarts']})\n")
     for layer, e in sorted(s["by_layer"].items()):
         out.write(f"  {layer:11s} pass {e['pass']:5d}  fail {e['fail']:4d}  unsupported {e['unsupported']:5d}\n")
+    d = rep.get("derived_summary")
+    if d and d["total"]:
+        out.write(f"  derived     pass {d['pass']:5d}  fail {d['fail']:4d}  unsupported {d['unsupported']:5d}"
+                  f"  (derived negatives, counted apart)\n")
+    elif not rep["run"].get("derived", {}).get("enabled", True):
+        out.write("  derived negatives: off (--no-derived)\n")
+    if rep.get("incomplete"):
+        out.write(f"  INCOMPLETE: interrupted by {rep['run']['interrupted_by']}; {rep['run']['not_run']} case(s) "
+                  f"not run\n")
+    if rep["run"].get("handshake_error"):
+        out.write(f"  HARNESS ERROR: {rep['run']['handshake_error'].splitlines()[0]}\n")
     if s.get("error_code_differs"):
         out.write(f"  {s['error_code_differs']} rejection(s) with an error code other than the vector advises "
                   f"(not a failure; see the report)\n")
-    if s["fail"]:
-        kinds = ", ".join(f"{k} {n}" for k, n in sorted(s["failure_kinds"].items()))
-        out.write(f"  failures by kind: {kinds}\n")
+    for what, summ, cases in (("", s, rep["cases"]), ("derived ", d, rep.get("derived_cases", []))):
+        if not summ or not summ["fail"]:
+            continue
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted(summ["failure_kinds"].items()))
+        out.write(f"  {what}failures by kind: {kinds}\n")
         shown = 0
-        for c in rep["cases"]:
+        for c in cases:
             if c["verdict"] == "fail" and shown < 8:
                 out.write(f"    {c['key']} [{c['op']}] {c['reason'][:110]}\n")
                 shown += 1
-        if s["fail"] > shown:
-            out.write(f"    ... {s['fail'] - shown} more in the report\n")
+        if summ["fail"] > shown:
+            out.write(f"    ... {summ['fail'] - shown} more in the report\n")

@@ -1,7 +1,8 @@
 """The run loop: support check, requests, per-case timeout, crash/hang
 detection and restart, judging, progress."""
 
-import os
+import hashlib
+import json
 import sys
 import time
 
@@ -116,11 +117,16 @@ class Runner:
         self.restarts = 0
         self.restart_log = []
         self.harness_error = None
+        self.records = []
+        self._starting = None
 
     def _spawn(self):
         p = AdapterProcess(self.command, cwd=self.cwd, env=self.env, handshake_timeout=self.handshake_timeout,
                            suite_version=self.suite_version)
+        # Kept while the handshake runs, so kill() (a signal) reaches it too.
+        self._starting = p
         hello = p.start()
+        self._starting = None
         if self.hello is not None:
             # A restarted adapter must be the same implementation.
             a = (self.hello["implementation"], self.hello.get("profile"), self.hello["supports"])
@@ -216,12 +222,56 @@ class Runner:
         return self._rid
 
     def run(self, cases):
-        records = []
+        """Runs the cases in order. The records are also kept in self.records
+        as they are made, so a run cut short by a signal still has them."""
+        self.records = []
         for c in cases:
-            rec = self.run_case(c)
-            records.append(rec)
+            rec = bound_record(self.run_case(c))
+            self.records.append(rec)
             if self.progress:
                 self.progress.case(c, rec)
         if self.progress:
             self.progress.finish()
-        return records
+        return self.records
+
+    def kill(self):
+        """Kills the adapter's process group at once (no bye): for signals."""
+        for p in (self.proc, self._starting):
+            if p is not None:
+                p.kill()
+        self.proc = self._starting = None
+
+
+# Per-case evidence kept in memory and in the reports. An adapter may answer
+# with outputs of any size (or garbage); a report must stay readable and the
+# runner's memory bounded by cases x these caps, not by what adapters write.
+MAX_REASON_CHARS = 1000
+MAX_EVIDENCE_CHARS = 8192
+MAX_SIDE_CHARS = 16384  # expected / actual, as JSON text, after O.compact
+
+
+def _cap_text(s, n):
+    if not isinstance(s, str) or len(s) <= n:
+        return s
+    return s[:n] + f"\n... [{len(s) - n} more characters cut by the runner]"
+
+
+def _cap_json(v, n):
+    try:
+        text = json.dumps(v, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(v)
+    if len(text) <= n:
+        return v
+    return {"truncated": True, "chars": len(text), "sha256": hashlib.sha256(text.encode("utf-8", "replace")).hexdigest(),
+            "head": text[:1024]}
+
+
+def bound_record(rec):
+    """The record with reason, evidence, expected and actual cut to the caps."""
+    rec["reason"] = _cap_text(rec.get("reason", ""), MAX_REASON_CHARS)
+    rec["evidence"] = _cap_text(rec.get("evidence", ""), MAX_EVIDENCE_CHARS)
+    for k in ("expected", "actual"):
+        if k in rec:
+            rec[k] = _cap_json(rec[k], MAX_SIDE_CHARS)
+    return rec

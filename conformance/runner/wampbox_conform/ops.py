@@ -9,6 +9,7 @@ profile the adapter declared in its hello (PROTOCOL.md, "Judging").
 The runner alone decides pass/fail: adapters return outputs or an error code.
 """
 
+import difflib
 import hashlib
 import json
 
@@ -268,10 +269,11 @@ def norm_field(name, v):
 def first_difference(name, exp, got):
     """A short human description of where two outputs differ."""
     if isinstance(exp, str) and isinstance(got, str) and name in HEX_FIELDS:
-        e, g = exp.lower(), got.lower()
-        n = next((i for i in range(min(len(e), len(g))) if e[i] != g[i]), min(len(e), len(g)))
-        return (f"{name}: {len(g) // 2} bytes vs expected {len(e) // 2}; first difference at byte {n // 2} "
-                f"(expected ...{e[max(0, n - 8):n + 24]}..., got ...{g[max(0, n - 8):n + 24]}...)")
+        try:
+            eb, gb = bytes.fromhex(exp), bytes.fromhex(got)
+        except ValueError:
+            return f"{name}: expected {_short(exp)}, got {_short(got)} (not hex)"
+        return bytes_diff(name, eb, gb)
     if name == "message" and isinstance(exp, dict) and isinstance(got, dict):
         diffs = [k for k in sorted(set(exp) | set(got)) if k not in exp or k not in got or
                  (k in ("options", "args", "kwargs") and norm_typed(exp[k]) != norm_typed(got[k])) or
@@ -282,6 +284,82 @@ def first_difference(name, exp, got):
             parts.append(f"message.{k}: expected {_short(exp.get(k, '<absent>'))}, got {_short(got.get(k, '<absent>'))}")
         return "; ".join(parts) or "message differs"
     return f"{name}: expected {_short(exp)}, got {_short(got)}"
+
+
+def _json_text(b):
+    """The bytes as text if they are UTF-8 JSON (a plaintext, a JSON frame), else None."""
+    try:
+        t = b.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    s = t.strip()
+    if not s or s[0] not in "{[":
+        return None
+    try:
+        json.loads(s)
+    except ValueError:
+        # A damaged document still reads better as text when the other side is JSON.
+        pass
+    return t
+
+
+def bytes_diff(name, exp, got, context=16, max_lines=40):
+    """Evidence for two byte strings that differ: a text diff when both are
+    UTF-8 JSON (plaintexts, JSON frames), else a hex diff marking the first
+    differing byte. The header always names the first differing byte."""
+    n = next((i for i in range(min(len(exp), len(got))) if exp[i] != got[i]), min(len(exp), len(got)))
+    head = (f"{name}: {len(got)} bytes vs expected {len(exp)}; first difference at byte {n}")
+    et, gt = _json_text(exp), _json_text(got)
+    if et is not None and gt is not None:
+        return head + "\n" + text_diff(et, gt, max_lines)
+    return head + "\n" + hex_diff(exp, got, n, context)
+
+
+def text_diff(exp, got, max_lines=40):
+    """A readable diff of two JSON texts: the first differing character
+    marked with a caret in a window of both, then a unified diff of the
+    documents pretty-printed one member per line (when both parse)."""
+    n = next((i for i in range(min(len(exp), len(got))) if exp[i] != got[i]), min(len(exp), len(got)))
+    lo = max(0, n - 50)
+    ew, gw = exp[lo:n + 50], got[lo:n + 50]
+    pre = "..." if lo else ""
+    out = [f"text diff (UTF-8), first difference at character {n}:",
+           f"- expected: {pre}{ew}", f"+ got:      {pre}{gw}", " " * (12 + len(pre) + n - lo) + "^"]
+    try:
+        ej = json.dumps(json.loads(exp), indent=1, ensure_ascii=False).splitlines()
+        gj = json.dumps(json.loads(got), indent=1, ensure_ascii=False).splitlines()
+    except ValueError:
+        return "\n".join(out)
+    d = list(difflib.unified_diff(ej, gj, "expected", "got", lineterm="", n=2))
+    if d:
+        out.append("")
+        out.extend(d[:max_lines])
+        if len(d) > max_lines:
+            out.append(f"... ({len(d) - max_lines} more diff lines)")
+    return "\n".join(out)
+
+
+def hex_diff(exp, got, n, context=16):
+    """Hex dump rows (16 bytes) of both byte strings around byte n, the first
+    differing byte in [brackets] on both sides."""
+    start = max(0, (n // 16 - 1) * 16)
+    stop = min(max(len(exp), len(got)), (n // 16 + 2) * 16)
+    out = [f"hex diff, first differing byte marked [..]: offset {n} (0x{n:x})"]
+
+    def row(b, off):
+        cells = []
+        for i in range(off, off + 16):
+            if i < len(b):
+                c = f"{b[i]:02x}"
+                cells.append(f"[{c}]" if i == n else f" {c} ")
+            else:
+                cells.append("[--]" if i == n else "    ")
+        return "".join(cells).rstrip()
+
+    for off in range(start, max(stop, start + 16), 16):
+        out.append(f"- {off:08x} {row(exp, off)}")
+        out.append(f"+ {off:08x} {row(got, off)}")
+    return "\n".join(out)
 
 
 def _short(v, n=160):

@@ -44,8 +44,23 @@ def write_junit(report, path):
     by_op = {}
     for c in report["cases"]:
         by_op.setdefault((c["layer"], c["op"]), []).append(c)
+    for c in report.get("derived_cases", []):
+        by_op.setdefault(("derived." + c["layer"], c["op"]), []).append(c)
     root = ET.Element("testsuites", name=f"wampbox-conform {impl['name']} {impl['version']}")
-    totals = {"tests": 0, "failures": 0, "skipped": 0, "time": 0.0}
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0, "time": 0.0}
+    harness = report.get("run", {}).get("harness_error", "")
+    incomplete = report.get("incomplete")
+    if harness or incomplete:
+        # The run itself went wrong: one <error> a CI system shows first.
+        suite = ET.SubElement(root, "testsuite", name=f"{impl_id}.harness", tests="1", failures="0", errors="1",
+                              skipped="0", time="0")
+        tc = ET.SubElement(suite, "testcase", classname=f"{impl_id}.harness", name="adapter session", time="0")
+        msg = harness or (f"run interrupted by {report['run'].get('interrupted_by', 'a signal')}; "
+                          f"{report['run'].get('not_run', 0)} case(s) not run; this report is incomplete")
+        e = ET.SubElement(tc, "error", message=msg[:1000], type="harness" if harness else "incomplete")
+        e.text = msg
+        totals["tests"] += 1
+        totals["errors"] += 1
     for (layer, op), cases in sorted(by_op.items()):
         fails = sum(c["verdict"] == "fail" for c in cases)
         skips = sum(c["verdict"] == "unsupported" for c in cases)
@@ -74,7 +89,7 @@ def write_junit(report, path):
         totals["time"] += t
     root.set("tests", str(totals["tests"]))
     root.set("failures", str(totals["failures"]))
-    root.set("errors", "0")
+    root.set("errors", str(totals["errors"]))
     root.set("skipped", str(totals["skipped"]))
     root.set("time", f"{totals['time']:.3f}")
     tree = ET.ElementTree(root)
@@ -144,11 +159,23 @@ details{margin:3px 0}summary{cursor:pointer;font-weight:600;padding:2px 0}
 .small{font-size:12px;color:#57606a}.flag{display:inline-block;background:#eef1f4;border-radius:3px;padding:0 4px;margin:1px;font-size:11px}
 .legend span{display:inline-block;padding:1px 8px;margin-right:6px;border:1px solid #d0d7de}
 input#flt{font-size:13px;padding:3px 6px;width:320px}
+td.fail .why{font-weight:400;text-align:left;white-space:normal;max-width:560px;margin-top:2px}
+pre.ev{font:11px/1.3 'DejaVu Sans Mono',monospace;background:#fff6f6;color:#24292f;border:1px solid #f0b4b4;
+padding:4px 6px;margin:3px 0 0;text-align:left;white-space:pre;overflow-x:auto;max-width:760px;max-height:360px;font-weight:400}
 """
 
+# The filter matches every word of the query (AND) against a row's text and
+# its data-k keywords (verdicts such as "fail"/"pass"/"unsup", failure kinds,
+# flags, layer, operation, result, "derived"). Groups holding a match open.
+# A query in the URL (report.html#q=fail) is applied on load.
 _JS = """
-function flt(){var q=document.getElementById('flt').value.toLowerCase();
-document.querySelectorAll('tr.case').forEach(function(r){r.style.display=(!q||r.textContent.toLowerCase().indexOf(q)>=0)?'':'none';});}
+function flt(){var q=document.getElementById('flt').value.toLowerCase().split(/\\s+/).filter(Boolean);
+document.querySelectorAll('tr.case').forEach(function(r){var t=(r.getAttribute('data-k')+' '+r.textContent).toLowerCase();
+r.style.display=q.every(function(w){return t.indexOf(w)>=0;})?'':'none';});
+if(q.length){document.querySelectorAll('details.grp').forEach(function(d){
+d.open=Array.prototype.some.call(d.querySelectorAll('tr.case'),function(r){return r.style.display!=='none';});});}}
+window.addEventListener('DOMContentLoaded',function(){var m=/[#&]q=([^&]*)/.exec(location.hash);
+if(m){document.getElementById('flt').value=decodeURIComponent(m[1]);flt();}});
 """
 
 
@@ -190,7 +217,30 @@ def _case_cell(c):
         return '<td class="c pass">&#10003;</td>'
     if v == "unsupported":
         return f'<td class="c unsup" title="{reason}">unsup</td>'
-    return f'<td class="c fail" title="{reason}">&#10007; {html.escape(c.get("failure_kind", ""))}</td>'
+    ev = c.get("evidence", "") or ""
+    if len(ev) > 6000:
+        ev = ev[:6000] + "\n... (cut; the JSON report has the rest)"
+    evb = f'<pre class=ev>{html.escape(ev)}</pre>' if ev else ""
+    return (f'<td class="c fail" title="{reason}">&#10007; {html.escape(c.get("failure_kind", ""))}'
+            f'<div class=why>{reason}</div>{evb}</td>')
+
+
+def _row_keywords(c, cells):
+    """data-k of a case row: what the filter box matches besides the text."""
+    ks = {c.get("layer", ""), c.get("op", ""), c.get("result", "")} | set(c.get("flags", []))
+    if "derived_from" in c:
+        ks.add("derived")
+    for x in cells:
+        if x is None:
+            continue
+        v = x["verdict"]
+        ks.add(v)
+        ks.add({"unsupported": "unsup", "fail": "failing", "pass": "passing"}[v])
+        if x.get("failure_kind"):
+            ks.add(x["failure_kind"])
+        if x.get("judged_as"):
+            ks.add("judged_as=" + x["judged_as"])
+    return " ".join(sorted(k for k in ks if k))
 
 
 def render_matrix(reports, title="wampbox conformance matrix"):
@@ -219,7 +269,8 @@ def render_matrix(reports, title="wampbox conformance matrix"):
 
     # Implementations.
     out.append("<h2>Implementations</h2><table><tr><th>implementation</th><th>version</th><th>language</th>"
-               "<th>profile</th><th>pass</th><th>fail</th><th>unsupported</th><th>total</th><th>verdict</th></tr>")
+               "<th>profile</th><th>pass</th><th>fail</th><th>unsupported</th><th>total</th>"
+               "<th>derived negatives<br><span class=small>pass / fail / unsup</span></th><th>verdict</th></tr>")
     for label, r in impls:
         im, s = r["implementation"], r["summary"]
         prof = ", ".join(f"{k}={v}" for k, v in sorted(im.get("profile", {}).items())) or "&mdash;"
@@ -229,20 +280,21 @@ def render_matrix(reports, title="wampbox conformance matrix"):
                    f"<td>{esc(im.get('language', ''))}</td><td>{esc(prof)}</td>"
                    f"<td class='c pass'>{s['pass']}</td><td class='c {'fail' if s['fail'] else 'none'}'>{s['fail']}</td>"
                    f"<td class='c {'unsup' if s['unsupported'] else 'none'}'>{s['unsupported']}</td>"
-                   f"<td class=c>{s['total']}</td><td class='c {cls}'>{esc(verdict)}</td></tr>")
+                   f"<td class=c>{s['total']}</td>{_derived_cell(r)}<td class='c {cls}'>{esc(verdict)}"
+                   f"{_harness_note(r)}</td></tr>")
     out.append("</table>")
 
     head = "".join(f"<th class=c><span class=impl>{esc(label)}</span><br><span class=ver>{esc(r['implementation']['version'])}</span></th>"
                    for label, r in impls)
 
-    def agg_table(caption, key, order=None):
+    def agg_table(caption, key, order=None, src="summary"):
         keys = set()
         for _, r in impls:
-            keys.update(r["summary"][key])
+            keys.update((r.get(src) or {}).get(key, {}))
         keys = sorted(keys, key=order) if order else sorted(keys)
         rows = [f"<h2>{esc(caption)}</h2><table><tr><th>{esc(caption.split(' ')[-1])}</th>{head}</tr>"]
         for k in keys:
-            cells = "".join(_agg_cell(r["summary"][key].get(k)) for _, r in impls)
+            cells = "".join(_agg_cell((r.get(src) or {}).get(key, {}).get(k)) for _, r in impls)
             rows.append(f"<tr><td>{esc(k)}</td>{cells}</tr>")
         rows.append("</table>")
         return "".join(rows)
@@ -253,34 +305,68 @@ def render_matrix(reports, title="wampbox conformance matrix"):
     out.append(agg_table("By expected result", "by_result"))
     out.append(agg_table("By flag", "by_flag"))
 
-    # Cases, grouped by layer/op, collapsed.
+    out.append('<h2>Cases</h2><p class=small>Filter: <input id=flt oninput="flt()" '
+               'placeholder="tcId, comment, flag, fail, pass, unsup, mismatch..."> (words must all match; '
+               'keywords: pass, fail, unsup, failure kinds, flags, layer, operation, result, derived; a failing '
+               'cell shows its reason and evidence)</p>')
+    out.extend(_case_groups(impls, head, "cases", ""))
+    if any(r.get("derived_cases") for _, r in impls):
+        out.append("<h2>Derived negatives</h2><p class=small>every valid sealed vector re-run with its box, payload "
+                   "or frame damaged (bit flips in nonce, tag and ciphertext, truncations, trailing bytes; "
+                   "conformance/PROTOCOL.md 10.1); counted apart from the corpus.</p>")
+        out.append(agg_table("Derived by layer / operation", "by_op", src="derived_summary"))
+        out.extend(_case_groups(impls, head, "derived_cases", "derived: "))
+    out.append("</body></html>")
+    return "\n".join(out)
+
+
+def _derived_cell(r):
+    d = r.get("derived_summary")
+    if not d or not d["total"]:
+        off = not r.get("run", {}).get("derived", {}).get("enabled", False)
+        return f'<td class="c none">{"off" if off else "&mdash;"}</td>'
+    cls = "fail" if d["fail"] else ("pass" if d["pass"] else "unsup")
+    return f'<td class="c {cls}">{d["pass"]} / {d["fail"]} / {d["unsupported"]}</td>'
+
+
+def _harness_note(r):
+    run = r.get("run", {})
+    why = run.get("harness_error") or (f"interrupted by {run.get('interrupted_by')}, {run.get('not_run', 0)} case(s) "
+                                       f"not run" if r.get("incomplete") else "")
+    return f"<div class=why>{html.escape(why)}</div>" if why else ""
+
+
+def _case_groups(impls, head, field, prefix):
+    """Case rows of every report (field "cases" or "derived_cases"), grouped
+    by layer/op in collapsed <details> (open when a cell fails)."""
+    esc = html.escape
     index = []
     allkeys = {}
-    for i, (_, r) in enumerate(impls):
+    for _, r in impls:
         m = {}
-        for c in r["cases"]:
+        for c in r.get(field, []):
             m[c["key"]] = c
             allkeys.setdefault(c["key"], c)
         index.append(m)
     groups = {}
     for k, c in allkeys.items():
-        groups.setdefault(f"{c['layer']} / {c['op']}", []).append(c)
-    out.append('<h2>Cases</h2><p class=small>Filter: <input id=flt oninput="flt()" '
-               'placeholder="tcId, comment, flag, fail, unsup..."> (hover a cell for the reason)</p>')
+        groups.setdefault(f"{prefix}{c['layer']} / {c['op']}", []).append(c)
+    out = []
     for g in sorted(groups):
-        cs = sorted(groups[g], key=lambda c: (c["file"], c["tcId"]))
+        cs = sorted(groups[g], key=lambda c: (c["file"], str(c["tcId"]) if "derived_from" in c else c["tcId"]))
         nfail = sum(1 for c in cs for m in index if m.get(c["key"], {}).get("verdict") == "fail")
         mark = f" &mdash; <span class=fail>&nbsp;{nfail} failing cell(s)&nbsp;</span>" if nfail else ""
-        out.append(f"<details{' open' if nfail else ''}><summary>{esc(g)} ({len(cs)} cases){mark}</summary>")
+        out.append(f"<details class=grp{' open' if nfail else ''}><summary>{esc(g)} ({len(cs)} cases){mark}</summary>")
         out.append(f"<table><tr><th>file</th><th>tcId</th><th>comment</th><th>flags</th><th>result</th>{head}</tr>")
         for c in cs:
             flags = "".join(f"<span class=flag>{esc(f)}</span>" for f in c.get("flags", []))
-            cells = "".join(_case_cell(m.get(c["key"])) for m in index)
-            out.append(f"<tr class=case><td class=small>{esc(c['file_stem'])}</td><td class=c>{c['tcId']}</td>"
-                       f"<td>{esc(c.get('comment', ''))}</td><td>{flags}</td><td>{esc(c['result'])}</td>{cells}</tr>")
+            got = [m.get(c["key"]) for m in index]
+            cells = "".join(_case_cell(x) for x in got)
+            out.append(f'<tr class=case data-k="{esc(_row_keywords(c, got))}"><td class=small>{esc(c["file_stem"])}</td>'
+                       f"<td class=c>{esc(str(c['tcId']))}</td><td>{esc(c.get('comment', ''))}</td><td>{flags}</td>"
+                       f"<td>{esc(c['result'])}</td>{cells}</tr>")
         out.append("</table></details>")
-    out.append("</body></html>")
-    return "\n".join(out)
+    return out
 
 
 # Flags whose `acceptable` cases are judged by a declared profile value

@@ -1,0 +1,259 @@
+"""Derived negatives: every `valid` vector whose input is sealed (a box, a
+payload, an encrypted frame) is re-run with that input damaged, in the spirit
+of libsodium's test/default/box_easy2.c (every flipped byte and every
+truncation must fail to open).
+
+The damaged cases are ordinary Case objects with `result` "invalid" (or
+"acceptable" where the corpus itself makes the damage a policy choice, i.e.
+trailing bytes after a CBOR frame), so the engine plans, sends and judges them
+exactly like corpus vectors; they are counted and reported apart.
+
+Which bytes are damaged (the rule PROTOCOL.md, section "Derived negatives",
+states; keep the two in step):
+
+- Regions of the sealed bytes: `nonce` (24), `mac` (16, Poly1305 tag), `ct`
+  (the encrypted message). `box`/`box_afternm` carry the nonce as a separate
+  input, so there the sealed bytes are mac || ct and the nonce flips go to the
+  `nonce` input; `payload_decode` and `frame_decode_open` carry
+  nonce || mac || ct in one byte string.
+- Bit flips (`flip-<region>-<offset>`, byte `offset` within the region XOR
+  1 << (offset % 8)): for the *first* valid vector of each (file, operation)
+  every byte of every region (the ct region up to its first 64 bytes); for all
+  other vectors the sampled offsets nonce {0, 11, 23}, mac {0, 7, 8, 15} (both
+  halves: a reader comparing only half the tag is caught), ct {0, middle,
+  last}.
+- Truncations (`trunc-<length>`): to every region boundary and one byte short
+  of it: lengths 0, 23, 24, 39, 40 (payloads) or 0, 15, 16 (boxes), and
+  length - 1; lengths not shorter than the input are left out.
+- Trailing bytes (`trail-1`, `trail-16`): one 0x00 byte, 16 0x00 bytes.
+- Encrypted frames (`frame_decode_open`): the damaged payload is written back
+  into the frame with a correct length head (MessagePack bin, CBOR byte
+  string, JSON "\\u0000"+base64), so the frame stays well formed and the
+  expected error is `decrypt_failed`. The frame itself is also cut
+  (`frame-cut-payload`: just before the payload element; `frame-cut-last`:
+  without its last byte), expected `parse_error`; and one byte is appended
+  after the frame (`frame-trail-1`): `parse_error` for JSON and MessagePack,
+  and for CBOR an `acceptable` case flagged `CborTrailingData` as the corpus
+  has it (reject, or accept with the vector's message).
+
+Expected errors: `decrypt_failed` for every damaged box or payload (a box
+that does not open, whatever its length; PROTOCOL.md 4.1 and 4.3),
+`parse_error` for a damaged frame envelope. The code is advice like a corpus
+vector's `error` (any rejection passes unless --error-codes strict).
+"""
+
+import base64
+import json
+
+from .corpus import Case
+
+NONCE, MAC = 24, 16
+EXHAUSTIVE_CT_BYTES = 64
+SAMPLE = {"nonce": (0, 11, 23), "mac": (0, 7, 8, 15)}
+DERIVED_OPS = ("box", "box_afternm", "payload_decode", "frame_decode_open")
+
+
+class DerivedCase(Case):
+    """A corpus case with one input damaged; `derivation` names the damage."""
+
+    __slots__ = ("derived_from", "derivation")
+
+    def __init__(self, base, derivation, test, result, flags):
+        super().__init__(base.file, base.file_stem, base.layer, base.group, test)
+        self.derived_from = base.key
+        self.derivation = derivation
+        self.tcId = f"{base.tcId}/{derivation}"
+        self.key = f"{base.file_stem}#{self.tcId}"
+        self.result = result
+        self.flags = flags
+        self.comment = f"derived from tcId {base.tcId}: {derivation} ({base.comment})"
+
+    def record(self):
+        rec = super().record()
+        rec.update(derived_from=self.derived_from, derivation=self.derivation)
+        return rec
+
+
+def _flip(b, i):
+    out = bytearray(b)
+    out[i] ^= 1 << (i % 8)
+    return bytes(out)
+
+
+def _ct_offsets(n, exhaustive):
+    if n <= 0:
+        return []
+    if exhaustive:
+        return list(range(min(n, EXHAUSTIVE_CT_BYTES)))
+    return sorted({0, n // 2, n - 1})
+
+
+def _payload_variants(data, exhaustive, with_nonce):
+    """(name, region-flag, damaged bytes) for a sealed byte string: with_nonce
+    means data = nonce || mac || ct, otherwise data = mac || ct."""
+    out = []
+    base = NONCE if with_nonce else 0
+    regions = ([("nonce", 0, NONCE)] if with_nonce else []) + [("mac", base, MAC)]
+    flag = {"nonce": "ModifiedNonce", "mac": "ModifiedTag", "ct": "ModifiedCiphertext"}
+    for name, start, size in regions:
+        offs = range(size) if exhaustive else SAMPLE[name]
+        for o in offs:
+            out.append((f"flip-{name}-{o}", flag[name], _flip(data, start + o)))
+    ct0 = base + MAC
+    for o in _ct_offsets(len(data) - ct0, exhaustive):
+        out.append((f"flip-ct-{o}", flag["ct"], _flip(data, ct0 + o)))
+    cuts = (0, NONCE - 1, NONCE, NONCE + MAC - 1, NONCE + MAC) if with_nonce else (0, MAC - 1, MAC)
+    for n in sorted(set(cuts) | {len(data) - 1}):
+        if 0 <= n < len(data):
+            out.append((f"trunc-{n}", "TruncatedPayload" if with_nonce else "TruncatedBox", data[:n]))
+    for n in (1, 16):
+        out.append((f"trail-{n}", "TrailingData", data + b"\x00" * n))
+    return out
+
+
+# -- encrypted frames: where the payload sits and how to write it back ------------
+
+def _msgpack_bin_head(n):
+    if n < 0x100:
+        return bytes([0xC4, n])
+    if n < 0x10000:
+        return bytes([0xC5]) + n.to_bytes(2, "big")
+    return bytes([0xC6]) + n.to_bytes(4, "big")
+
+
+def _cbor_bytes_head(n):
+    if n < 24:
+        return bytes([0x40 | n])
+    if n < 0x100:
+        return bytes([0x58, n])
+    if n < 0x10000:
+        return bytes([0x59]) + n.to_bytes(2, "big")
+    return bytes([0x5A]) + n.to_bytes(4, "big")
+
+
+def _last_element(serializer, frame):
+    """The frame's last top-level element, decoded, or None."""
+    try:
+        if serializer == "json":
+            v = json.loads(frame.decode("utf-8"))
+        elif serializer == "msgpack":
+            import msgpack
+            v = msgpack.unpackb(frame, raw=False, strict_map_key=False)
+        elif serializer == "cbor":
+            import cbor2
+            v = cbor2.loads(frame)
+        else:
+            return None
+    except Exception:  # noqa: BLE001 - any reader failure means "not derivable"
+        return None
+    return v[-1] if isinstance(v, list) and v else None
+
+
+class FrameSplice:
+    """An encrypted frame as prefix + payload element (the payload is the
+    frame's last element, as Autobahn writes it), able to write a different
+    payload back with a correct length head."""
+
+    def __init__(self, serializer, frame):
+        self.serializer = serializer
+        self.frame = frame
+        self.payload = None
+        self.prefix = None
+        last = _last_element(serializer, frame)
+        if serializer == "json":
+            if not (isinstance(last, str) and last.startswith("\x00")):
+                return
+            b64 = last[1:]
+            tail = ('"\\u0000' + b64 + '"]').encode("ascii", "replace")
+            if not frame.endswith(tail):
+                return
+            try:
+                self.payload = base64.b64decode(b64, validate=True)
+            except ValueError:
+                return
+            self.prefix = frame[:-len(tail)]
+        elif serializer in ("msgpack", "cbor"):
+            if not isinstance(last, bytes):
+                return
+            head = (_msgpack_bin_head if serializer == "msgpack" else _cbor_bytes_head)(len(last))
+            if not frame.endswith(head + last):
+                return
+            self.payload = last
+            self.prefix = frame[:len(frame) - len(head) - len(last)]
+
+    def ok(self):
+        return self.payload is not None
+
+    def with_payload(self, p):
+        if self.serializer == "json":
+            return self.prefix + ('"\\u0000' + base64.b64encode(p).decode("ascii") + '"]').encode("ascii")
+        head = (_msgpack_bin_head if self.serializer == "msgpack" else _cbor_bytes_head)(len(p))
+        return self.prefix + head + p
+
+
+FRAME_TRAILER = {"json": b"x", "msgpack": b"\xc0", "cbor": b"\xf6"}
+
+
+# -- the derivation --------------------------------------------------------------
+
+def _variants(case, exhaustive):
+    """(derivation, test-field updates, result, flags, expected error) for one vector."""
+    t = case.test
+    out = []
+    if case.op in ("box", "box_afternm"):
+        ct, nonce = bytes.fromhex(t["ct"]), bytes.fromhex(t["nonce"])
+        for o in (range(NONCE) if exhaustive else SAMPLE["nonce"]):
+            out.append((f"flip-nonce-{o}", {"nonce": _flip(nonce, o).hex()}, "invalid", "ModifiedNonce",
+                        "decrypt_failed"))
+        for name, flag, data in _payload_variants(ct, exhaustive, with_nonce=False):
+            out.append((name, {"ct": data.hex()}, "invalid", flag, "decrypt_failed"))
+    elif case.op == "payload_decode":
+        for name, flag, data in _payload_variants(bytes.fromhex(t["payload"]), exhaustive, with_nonce=True):
+            out.append((name, {"payload": data.hex()}, "invalid", flag, "decrypt_failed"))
+    elif case.op == "frame_decode_open":
+        ser = case.group.get("serializer")
+        frame = bytes.fromhex(t["frame"])
+        sp = FrameSplice(ser, frame)
+        if not sp.ok():
+            return out  # a plain frame (or one this reader cannot split): nothing sealed to damage
+        for name, flag, data in _payload_variants(sp.payload, exhaustive, with_nonce=True):
+            out.append((name, {"frame": sp.with_payload(data).hex()}, "invalid", flag, "decrypt_failed"))
+        out.append(("frame-cut-payload", {"frame": sp.prefix.hex()}, "invalid", "Truncated", "parse_error"))
+        out.append(("frame-cut-last", {"frame": frame[:-1].hex()}, "invalid", "Truncated", "parse_error"))
+        trail = (frame + FRAME_TRAILER[ser]).hex()
+        if ser == "cbor":
+            out.append(("frame-trail-1", {"frame": trail}, "acceptable", "CborTrailingData", "parse_error"))
+        else:
+            out.append(("frame-trail-1", {"frame": trail}, "invalid", "TrailingData", "parse_error"))
+    return out
+
+
+def derive(cases):
+    """Derived negative cases for the `valid` vectors among `cases`, in corpus
+    order. The first valid vector of each (file, operation) gets the
+    exhaustive flips; the rest the sampled ones."""
+    out = []
+    seen = set()
+    for c in cases:
+        if c.result != "valid" or c.op not in DERIVED_OPS:
+            continue
+        k = (c.file, c.op)
+        exhaustive = k not in seen
+        vs = _variants(c, exhaustive)
+        if not vs:
+            continue
+        seen.add(k)
+        for name, upd, result, flag, err in vs:
+            test = dict(c.test)
+            test.update(upd)
+            test["result"] = result
+            test["error"] = err
+            flags = ["Derived", flag] + [f for f in c.flags if f not in ("Derived", flag)]
+            out.append(DerivedCase(c, name, test, result, flags))
+    return out
+
+
+RULE = ("valid box, box_afternm, payload_decode and encrypted frame_decode_open vectors; flips of nonce/mac/ct "
+        "bytes (every byte for the first vector of each file and operation, ct up to 64 bytes; otherwise nonce "
+        "{0,11,23}, mac {0,7,8,15}, ct {0,mid,last}), truncations at region boundaries and length-1, 1 and 16 "
+        "trailing bytes; encrypted frames also cut and given a trailing byte (PROTOCOL.md 10.1)")
