@@ -120,6 +120,9 @@ for n in names:
     prof = ",".join(f"{k}={v}" for k, v in sorted(im.get("profile", {}).items()))
     print(f"{n:14s} {im['name'][:18]:18s} {im['version'][:9]:9s} {s['pass']:6d} {s['fail']:5d} {s['unsupported']:6d} "
           f"{r['run']['duration_s']:5.1f}s  {r['verdict']:13s} {prof}")
+    d = r.get("derived_summary")
+    if d and d["total"]:
+        print(f"{'':14s}   derived negatives: pass {d['pass']}, fail {d['fail']}, unsupported {d['unsupported']}")
     if s["fail"]:
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(s["failure_kinds"].items()))
         flags = sorted(((v["fail"], f) for f, v in s["by_flag"].items() if v["fail"]), reverse=True)[:6]

@@ -128,7 +128,7 @@ def test_javascript(adapter, profile, judged):
     assert all(c["profile_note"] == f"low_order_keys={profile}" for c in low)
     d = rep["derived_summary"]
     assert d["fail"] == 0, derived_failing(rep)[:10]
-    for layer in ("crypto_box", "envelope"):
+    for layer in ("crypto_box", "envelope", "message"):
         assert d["by_layer"][layer]["pass"] == d["by_layer"][layer]["total"] > 0, layer
 
 
