@@ -8,7 +8,10 @@
 // Exit codes: 0 ok; 1 cryptographic/verification failure; 2 usage error;
 // 3 malformed input; 4 I/O error. Errors go to stderr as
 //   wampbox: <code>: <message> (<wamp error uri>)
+#include <unistd.h>
+
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
@@ -110,7 +113,9 @@ constexpr const char* kSealHelp = R"(usage: wampbox seal --type TYPE --serialize
 
 Builds one WAMP message (PUBLISH, EVENT, CALL, INVOCATION, YIELD, RESULT, ERROR)
 and encrypts args/kwargs into its payload with the keyring key of the URI, as
-Autobahn|Python does; writes the frame (raw bytes) to stdout or --output.
+Autobahn|Python does; writes the frame (raw bytes) to stdout or --output. A
+MessagePack or CBOR frame is not written to a terminal: give --hex, --output
+FILE, or --output - to force it.
 
 options:
   --type TYPE            message type (case-insensitive)
@@ -121,13 +126,21 @@ options:
                          payload is encrypted for (default: EVENT details.topic,
                          INVOCATION details.procedure)
   --request N            request id (all but EVENT)          [default 0]
-  --request-type N       ERROR: type of the failed request   [default 0]
+  --request-type N       ERROR, required: type of the failed request (16 PUBLISH,
+                         32 SUBSCRIBE, 34 UNSUBSCRIBE, 48 CALL, 64 REGISTER,
+                         66 UNREGISTER, 68 INVOCATION)
   --subscription N       EVENT subscription id               [default 0]
   --publication N        EVENT publication id                [default 0]
   --registration N       INVOCATION registration id          [default 0]
-  --options JSON         Options/Details object, in wire order
+                         ids are 0..2^53 (9007199254740992), as Autobahn checks
+  --options JSON         Options/Details object, in wire order [default {}]
   --args JSON            positional arguments: a JSON array, or null
+                         [default [], what Autobahn's publish()/call() send]
   --kwargs JSON          keyword arguments: a JSON object, or null
+                         [default {}, what Autobahn's publish()/call() send]
+                         Sealed, these are the payload's "args"/"kwargs"; in a
+                         plain frame empty ones are left off the wire, as
+                         Autobahn's marshal() does. null means None.
   --role originator|responder
                          box to seal with; default: PUBLISH/CALL originator,
                          YIELD/ERROR responder. EVENT/INVOCATION/RESULT are never
@@ -149,7 +162,7 @@ options:
   --cipher C             with --ppt-keys: xsalsa20poly1305 (default) or aes256gcm
                          (--nonce then takes 24 hex digits)
   --hex                  print the frame as hex (one line) instead of raw bytes
-  --output FILE          write the frame to FILE instead of stdout
+  -o, --output FILE      write the frame to FILE ("-": stdout, even a terminal)
 
 JSON values use Autobahn's convention: bytes as "\u0000"+base64, NaN/Infinity,
 integers of any size. A value "@FILE" reads the JSON from FILE.
@@ -224,6 +237,7 @@ Args parse_args(int argc, char** argv, int first, const std::vector<std::string>
   auto is_flag = [&](const std::string& n) { return std::find(flags.begin(), flags.end(), n) != flags.end(); };
   for (int i = first; i < argc; ++i) {
     std::string tok = argv[i];
+    if (tok == "-o" && takes_value("output")) tok = "--output";  // the one short option
     if (tok.size() > 2 && tok.compare(0, 2, "--") == 0) {
       std::string name = tok.substr(2);
       std::optional<std::string> inline_value;
@@ -262,6 +276,18 @@ std::uint64_t parse_u64(const std::string& name, const std::string& s) {
   auto r = std::from_chars(s.data(), s.data() + s.size(), v);
   if (s.empty() || r.ec != std::errc() || r.ptr != s.data() + s.size()) {
     throw UsageError("--" + name + " must be a non-negative integer, not '" + s + "'");
+  }
+  return v;
+}
+
+// WAMP ids: Autobahn's check_or_raise_id accepts 0..2^53, and `open` rejects a
+// frame with a larger one, so `seal` must not write it.
+constexpr std::uint64_t kMaxWampId = 9007199254740992ULL;  // 2^53
+
+std::uint64_t parse_id(const std::string& name, const std::string& s) {
+  const std::uint64_t v = parse_u64(name, s);
+  if (v > kMaxWampId) {
+    throw UsageError("--" + name + " must be at most 2^53 = 9007199254740992 (a WAMP id; Autobahn rejects " + s + ")");
   }
   return v;
 }
@@ -360,6 +386,60 @@ PptKeyStore load_ppt_keys(const std::string& path) {
   }
 }
 
+// What a frame that did not decode with --serializer `given` looks like instead,
+// or "" if nothing better is known: a new user's first mistake is a frame in the
+// other serializer (or hex text without --hex-input), and a bare parse error
+// does not say so.
+std::string serializer_hint(const Bytes& f, Serializer given, bool hex_input) {
+  for (Serializer other : {Serializer::kJson, Serializer::kMsgPack, Serializer::kCbor}) {
+    if (other == given) continue;
+    try {
+      (void)decode_frame(f, other);
+      const char* name = other == Serializer::kJson ? "JSON" : other == Serializer::kMsgPack ? "MessagePack" : "CBOR";
+      return "this looks like " + std::string(name) + " (it decodes with --serializer " +
+             std::string(to_string(other)) + ")";
+    } catch (const Error&) {
+    }
+  }
+  std::size_t i = 0;
+  while (i < f.size() && (f[i] == ' ' || f[i] == '\n' || f[i] == '\r' || f[i] == '\t')) ++i;
+  if (i == f.size()) return "";
+  if (!hex_input) {
+    std::size_t digits = 0;
+    bool all_hex = true;
+    for (std::size_t j = i; j < f.size() && all_hex; ++j) {
+      const unsigned char c = f[j];
+      if (std::isxdigit(c)) {
+        ++digits;
+      } else if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+        all_hex = false;
+      }
+    }
+    if (all_hex && digits % 2 == 0) return "this looks like hex text: add --hex-input";
+  }
+  const std::uint8_t b = f[i];
+  // WAMP frames are arrays of 4 to 7 elements: these are their array heads.
+  if (given != Serializer::kJson && b == '[') return "this looks like JSON (it starts with '['): try --serializer json";
+  if (given != Serializer::kMsgPack && i == 0 && ((b >= 0x94 && b <= 0x97) || b == 0xdc || b == 0xdd)) {
+    return "this looks like MessagePack (it starts with an array head): try --serializer msgpack";
+  }
+  if (given != Serializer::kCbor && i == 0 && ((b >= 0x84 && b <= 0x87) || b == 0x98 || b == 0x9f)) {
+    return "this looks like CBOR (it starts with an array head): try --serializer cbor";
+  }
+  return "";
+}
+
+// decode_frame, with serializer_hint appended to the error message.
+Message decode_with_hint(const Bytes& frame, Serializer ser, bool hex_input) {
+  try {
+    return decode_frame(frame, ser);
+  } catch (const Error& e) {
+    const std::string hint = serializer_hint(frame, ser, hex_input);
+    if (hint.empty()) throw;
+    throw Error(e.code(), std::string(e.what()) + "; " + hint);
+  }
+}
+
 KeyRing load_keyring(const std::string& path) {
   std::string text = read_all(path);
   try {
@@ -442,19 +522,35 @@ int cmd_seal(int argc, char** argv) {
     m.type = *type;
   }
   const Serializer ser = parse_serializer(a);
-  if (auto v = a.get("request")) m.request = parse_u64("request", *v);
-  if (auto v = a.get("request-type")) m.request_type = parse_i64("request-type", *v);
-  if (auto v = a.get("subscription")) m.subscription = parse_u64("subscription", *v);
-  if (auto v = a.get("publication")) m.publication = parse_u64("publication", *v);
-  if (auto v = a.get("registration")) m.registration = parse_u64("registration", *v);
+  if (auto v = a.get("request")) m.request = parse_id("request", *v);
+  if (m.type == MessageType::kError) {
+    // Autobahn's Error.parse accepts only these request types: a default would write a frame nobody reads.
+    const std::string rt = a.require("request-type");
+    m.request_type = parse_i64("request-type", rt);
+    constexpr std::int64_t kTypes[] = {16, 32, 34, 48, 64, 66, 68};
+    if (std::find(std::begin(kTypes), std::end(kTypes), m.request_type) == std::end(kTypes)) {
+      throw UsageError("--request-type must be the type of a request an ERROR answers: 16 PUBLISH, 32 SUBSCRIBE, "
+                       "34 UNSUBSCRIBE, 48 CALL, 64 REGISTER, 66 UNREGISTER or 68 INVOCATION, not " + rt);
+    }
+  } else if (a.get("request-type")) {
+    throw UsageError("--request-type is for ERROR only");
+  }
+  if (auto v = a.get("subscription")) m.subscription = parse_id("subscription", *v);
+  if (auto v = a.get("publication")) m.publication = parse_id("publication", *v);
+  if (auto v = a.get("registration")) m.registration = parse_id("registration", *v);
   if (auto v = a.get("options")) {
     Value o = json_option("options", *v);
     if (o.kind() != Value::Kind::kObject) throw UsageError("--options must be a JSON object");
     m.options = o.as_object();
   }
+  // Omitted --args/--kwargs are what an Autobahn session sends for publish(topic) / call(proc): [] and {}.
+  // (Plain frames leave empty ones off the wire either way: encode_frame follows marshal().)
+  m.args = Value(Array{});
+  m.kwargs = Value(Object{});
   if (auto v = a.get("args")) {
     Value args = json_option("args", *v);
     if (!args.is_null() && args.kind() != Value::Kind::kArray) throw UsageError("--args must be a JSON array or null");
+    m.args.reset();
     if (!args.is_null()) m.args = std::move(args);
   }
   if (auto v = a.get("kwargs")) {
@@ -462,6 +558,7 @@ int cmd_seal(int argc, char** argv) {
     if (!kwargs.is_null() && kwargs.kind() != Value::Kind::kObject) {
       throw UsageError("--kwargs must be a JSON object or null");
     }
+    m.kwargs.reset();
     if (!kwargs.is_null()) m.kwargs = std::move(kwargs);
   }
   std::optional<std::string> uri = a.get("uri");
@@ -549,6 +646,11 @@ int cmd_seal(int argc, char** argv) {
   Bytes frame = encode_frame(out, ser);
   std::string data(frame.begin(), frame.end());
   if (a.has("hex")) data = hex_encode(frame) + "\n";
+  // Raw MessagePack/CBOR on a terminal is garbage at best and terminal escapes at worst; JSON frames are text.
+  if (!a.has("hex") && !a.get("output") && ser != Serializer::kJson && ::isatty(STDOUT_FILENO)) {
+    throw UsageError("refusing to write a binary " + std::string(to_string(ser)) +
+                     " frame to a terminal: give --hex, --output FILE, or --output - to force it");
+  }
   write_all(a.get("output"), data);
   return kOk;
 }
@@ -563,7 +665,7 @@ int cmd_open(int argc, char** argv) {
   const std::string keyring_path = ppt_store ? std::string() : a.require("keyring");
   Bytes frame = read_frame(a);
   KeyRing ring = ppt_store ? KeyRing() : load_keyring(keyring_path);
-  Message m = decode_frame(frame, ser);
+  Message m = decode_with_hint(frame, ser, a.has("hex-input"));
 
   Role role;
   if (auto r = parse_role(a)) {
@@ -628,7 +730,7 @@ int cmd_inspect(int argc, char** argv) {
   if (a.has("help")) return std::fputs(kInspectHelp, stdout), kOk;
   const Serializer ser = parse_serializer(a);
   Bytes frame = read_frame(a);
-  print_json(inspect_value(decode_frame(frame, ser)));
+  print_json(inspect_value(decode_with_hint(frame, ser, a.has("hex-input"))));
   return kOk;
 }
 

@@ -418,3 +418,127 @@ def test_sanitizer_env_is_set_under_asan():
     for wampbox's own exit codes."""
     if "asan" in os.environ.get("WAMPBOX_BUILD_DIR", ""):
         assert "exitcode=86" in os.environ.get("ASAN_OPTIONS", "")
+
+
+# -- as a new user meets it (issue 10, item 7) ------------------------------------
+
+def _seal_raw(wampbox, *argv, **kw):
+    return wampbox.run("seal", *argv, **kw)
+
+
+@pytest.mark.parametrize("ser", SERS)
+def test_omitted_args_kwargs_are_what_an_autobahn_session_sends(wampbox, keyring_file, ab_keyring, ser):
+    """`publish(topic)` in Autobahn seals args [] and kwargs {}: seal without
+    --args/--kwargs gives the same frame byte for byte; --plain leaves them off
+    the wire as marshal() does; explicit null still means None."""
+    uri = URIS["PUBLISH"]
+    res = _seal_raw(wampbox, "--type", "PUBLISH", "--serializer", ser, "--keyring", keyring_file, "--uri", uri,
+                    "--request", "7", "--nonce", NONCE.hex(), "--hex")
+    assert res.rc == 0, str(res)
+    want = ref.build_message("PUBLISH", uri, [], {}, ids={"request": 7}, keyring=ab_keyring, nonce=NONCE)
+    assert bytes.fromhex(res.stdout.decode().strip()) == ref.serialize(want, ser)
+    opened = wampbox.open(bytes.fromhex(res.stdout.decode().strip()), ser, keyring_file, role="responder").json()
+    assert opened["decrypted"]["args"] == [] and opened["decrypted"]["kwargs"] == {}
+    res = _seal_raw(wampbox, "--type", "PUBLISH", "--serializer", ser, "--plain", "--uri", uri, "--request", "7",
+                    "--hex")
+    assert bytes.fromhex(res.stdout.decode().strip()) == ref.serialize(
+        ref.build_message("PUBLISH", uri, [], {}, ids={"request": 7}), ser)
+    res = _seal_raw(wampbox, "--type", "PUBLISH", "--serializer", ser, "--keyring", keyring_file, "--uri", uri,
+                    "--args", "null", "--kwargs", "null", "--hex")
+    opened = wampbox.open(bytes.fromhex(res.stdout.decode().strip()), ser, keyring_file, role="responder").json()
+    assert opened["decrypted"]["args"] is None and opened["decrypted"]["kwargs"] is None
+    helptext = wampbox.run("seal", "--help").stdout.decode()
+    assert "[default [], what Autobahn's publish()/call() send]" in helptext and "[default {}" in helptext
+
+
+def test_id_defaults_are_stated_and_request_type_is_required(wampbox, keyring_file):
+    helptext = wampbox.run("seal", "--help").stdout.decode()
+    for opt in ("--request N", "--subscription N", "--publication N", "--registration N"):
+        line = next(x for x in helptext.splitlines() if x.strip().startswith(opt))
+        assert "[default 0]" in line, line
+    assert "ERROR, required" in helptext
+    base = ["--type", "ERROR", "--serializer", "json", "--keyring", keyring_file, "--uri", URIS["ERROR"]]
+    res = _seal_raw(wampbox, *base)
+    assert res.rc == 2 and "--request-type is required" in res.stderr and res.stdout == b""
+    res = _seal_raw(wampbox, *base, "--request-type", "0")
+    assert res.rc == 2 and "68 INVOCATION" in res.stderr
+    res = _seal_raw(wampbox, *base, "--request-type", "68", "--request", "5", "--hex")
+    assert res.rc == 0, str(res)
+    frame = bytes.fromhex(res.stdout.decode().strip())
+    assert wampbox.inspect(frame, "json").json()["request_type"] == 68
+
+
+@pytest.mark.parametrize("opt,mtype", [("request", "PUBLISH"), ("request", "CALL"), ("subscription", "EVENT"),
+                                       ("publication", "EVENT"), ("registration", "INVOCATION")])
+def test_seal_rejects_ids_above_2_53(wampbox, keyring_file, ab_keyring, opt, mtype):
+    """2^53 is the largest id Autobahn (and `open`) accept; seal must not write a larger one."""
+    argv = ["--type", mtype, "--serializer", "msgpack", "--keyring", keyring_file, "--uri", URIS[mtype], "--hex"]
+    if mtype in ("EVENT", "INVOCATION"):
+        argv += ["--role", "originator"]
+    res = _seal_raw(wampbox, *argv, f"--{opt}", str(2 ** 53 + 1))
+    assert res.rc == 2 and res.stdout == b"" and "at most 2^53" in res.stderr, str(res)
+    res = _seal_raw(wampbox, *argv, f"--{opt}", str(2 ** 53))
+    assert res.rc == 0, str(res)
+    frame = bytes.fromhex(res.stdout.decode().strip())
+    assert wampbox.inspect(frame, "msgpack").json()[opt] == 2 ** 53
+    ref.unserialize(frame, "msgpack")  # Autobahn reads it too
+
+
+@pytest.mark.parametrize("actual,given", [("json", "msgpack"), ("json", "cbor"), ("msgpack", "json"),
+                                          ("msgpack", "cbor"), ("cbor", "json"), ("cbor", "msgpack")])
+def test_wrong_serializer_gets_a_hint(wampbox, keyring_file, ab_keyring, actual, given):
+    frame = ref.serialize(ab_encrypted("PUBLISH", actual, ab_keyring), actual)
+    names = {"json": "JSON", "msgpack": "MessagePack", "cbor": "CBOR"}
+    for res in (wampbox.open(frame, given, keyring_file), wampbox.inspect(frame, given)):
+        assert res.rc == 3 and res.stdout == b"", str(res)
+        assert f"this looks like {names[actual]} (it decodes with --serializer {actual})" in res.stderr, res.stderr
+    # Hex text without --hex-input.
+    res = wampbox.inspect(frame.hex().encode(), actual)
+    assert res.rc == 3 and "this looks like hex text: add --hex-input" in res.stderr, res.stderr
+    # A frame in the right serializer that is just broken gets no misleading hint.
+    res = wampbox.inspect(frame[:-1], actual)
+    assert res.rc == 3 and "looks like" not in res.stderr, res.stderr
+
+
+def test_raw_binary_is_not_written_to_a_terminal(wampbox, keyring_file, tmp_path):
+    import pty
+    import subprocess
+    base = [str(wampbox.binary), "seal", "--type", "PUBLISH", "--keyring", str(keyring_file), "--uri",
+            URIS["PUBLISH"], "--args", f'["{SECRET}"]']
+
+    def on_tty(*argv):
+        master, slave = pty.openpty()
+        try:
+            p = subprocess.run(list(argv), stdout=slave, stderr=subprocess.PIPE, timeout=60)
+            os.close(slave)
+            slave = None
+            out = b""
+            while True:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # EIO: the terminal's other side is closed
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            return p.returncode, out, p.stderr.decode()
+        finally:
+            os.close(master)
+            if slave is not None:
+                os.close(slave)
+
+    for ser in ("msgpack", "cbor"):
+        rc, out, err = on_tty(*base, "--serializer", ser)
+        assert rc == 2 and out == b"" and "refusing to write a binary" in err and "--output -" in err, (rc, out, err)
+        rc, out, err = on_tty(*base, "--serializer", ser, "--output", "-")
+        assert rc == 0 and len(out) > 40, (rc, err)
+        rc, out, err = on_tty(*base, "--serializer", ser, "--hex")
+        assert rc == 0 and bytes.fromhex(out.decode().strip()), (rc, err)
+        rc, out, err = on_tty(*base, "--serializer", ser, "-o", str(tmp_path / f"f.{ser}"))
+        assert rc == 0 and out == b"" and (tmp_path / f"f.{ser}").stat().st_size > 40
+    # JSON frames are text: printed.
+    rc, out, err = on_tty(*base, "--serializer", "json")
+    assert rc == 0 and out.startswith(b"[16,"), (rc, out, err)
+    # Not a terminal (a pipe, a file): raw bytes as before.
+    res = wampbox.run(*base[1:], "--serializer", "cbor")
+    assert res.rc == 0 and res.stdout[:1] == b"\x85"
