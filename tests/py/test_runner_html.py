@@ -113,3 +113,97 @@ def test_matrix_renders_in_headless_chromium(tmp_path):
                          capture_output=True, text=True, timeout=120, cwd=tmp_path).stdout
     for r in reps:
         assert r["implementation"]["name"] in dom
+
+
+# A proxy adapter: Autobahn's, with two kinds of wrong answers injected, so the
+# report has failing cases with a JSON plaintext mismatch and a binary one.
+PROXY = r'''
+import json, subprocess, sys
+inner = subprocess.Popen(["/usr/bin/python3", ADAPTER_PATH], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+for line in sys.stdin:
+    m = json.loads(line)
+    inner.stdin.write(line); inner.stdin.flush()
+    if m.get("type") == "bye":
+        break
+    r = json.loads(inner.stdout.readline())
+    out = r.get("output") or {}
+    if m.get("op") == "payload_encode" and out.get("plaintext") and m["id"] % 3 == 0:
+        pt = bytes.fromhex(out["plaintext"]).decode("utf-8").replace('"kwargs":{}', '"kwargs":null')
+        out["plaintext"] = pt.encode("utf-8").hex()
+    if m.get("op") == "box_seal" and m["id"] % 3 == 0:
+        ct = bytearray(bytes.fromhex(out["ct"])); ct[len(ct) // 2] ^= 0x10; out["ct"] = ct.hex()
+    sys.stdout.write(json.dumps(r) + "\n"); sys.stdout.flush()
+'''
+
+
+def failing_report(tmp_path):
+    proxy = tmp_path / "proxy.py"
+    proxy.write_text(PROXY.replace("ADAPTER_PATH", repr(os.path.join(T.CONFORMANCE, "adapters", "autobahn_adapter.py"))))
+    out = tmp_path / "out"
+    p = T.run_cli(["--cmd", f"/usr/bin/python3 {proxy}", "--out", str(out), "--progress", "none", "--no-derived",
+                   "--file", "payload_test,crypto_box_test", "--op", "payload_encode,box", "--result", "valid"])
+    assert p.returncode == 1, p.stdout + p.stderr
+    import json
+    return json.loads((out / "report.json").read_text()), out / "report.html"
+
+
+def test_failing_cases_show_reason_and_diff_inline(tmp_path):
+    rep, html_path = failing_report(tmp_path)
+    html = html_path.read_text(encoding="utf-8")
+    fails = [c for c in rep["cases"] if c["verdict"] == "fail"]
+    text = [c for c in fails if c["op"] == "payload_encode"]
+    binary = [c for c in fails if c["op"] == "box"]
+    assert text and binary
+    # JSON plaintexts: a readable text diff (the UTF-8 text, a caret, a unified diff of the documents).
+    for c in text:
+        ev = c["evidence"]
+        assert "text diff (UTF-8)" in ev and '+ got:' in ev and '"kwargs":null' in ev and "^" in ev, ev
+        assert '-  "kwargs": {}' in ev.replace('- "kwargs": {}', '-  "kwargs": {}') or '"kwargs": {}' in ev
+    # Binary: a hex diff with the first differing byte bracketed.
+    for c in binary:
+        ev = c["evidence"]
+        n = len(bytes.fromhex(c["actual"][0]["output"]["ct"])) // 2
+        assert f"first difference at byte {n}" in ev and "hex diff" in ev and ev.count("[") >= 2, ev
+    # Inline in the HTML: reason and evidence in the failing cell itself, not a tooltip.
+    import html as H
+    for c in fails:
+        assert H.escape(c["reason"]) in html
+        first_line = c["evidence"].splitlines()[1]
+        assert H.escape(first_line) in html, first_line
+    assert html.count("<pre class=ev>") == len(fails)
+
+
+def test_filter_keywords_in_headless_chromium(tmp_path):
+    """Typing "fail" shows the failing rows (and only those); the query comes
+    from the URL (#q=...), applied by the page's own script in Chromium."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        pytest.skip("chromium is not installed (scripts/setup.sh installs Debian's chromium)")
+    import re
+    rep, html_path = failing_report(tmp_path)
+    nfail = sum(c["verdict"] == "fail" for c in rep["cases"])
+    npass = sum(c["verdict"] == "pass" for c in rep["cases"])
+    assert nfail and npass
+
+    def rows(query):
+        dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                              "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                              "--disable-sync", f"--user-data-dir={tmp_path / ('p-' + query.replace(' ', '_'))}",
+                              "--dump-dom", html_path.as_uri() + "#q=" + query.replace(" ", "%20")],
+                             capture_output=True, text=True, timeout=120, cwd=tmp_path).stdout
+        trs = re.findall(r"<tr class=\"case\"([^>]*)>(.*?)</tr>", dom, re.S)
+        assert len(trs) == len(rep["cases"]), len(trs)
+        shown = [body for attrs, body in trs if "display: none" not in attrs]
+        return shown, dom
+
+    shown, dom = rows("fail")
+    assert len(shown) == nfail, (len(shown), nfail)
+    assert all('class="c fail"' in b for b in shown)
+    # The group with failures is open, and the reason is on the page the browser built.
+    assert "<details class=\"grp\" open" in dom
+    shown, _ = rows("pass")
+    assert len(shown) == npass
+    shown, _ = rows("fail payload_encode")  # words combine
+    assert len(shown) == sum(c["verdict"] == "fail" and c["op"] == "payload_encode" for c in rep["cases"]) > 0
+    shown, _ = rows("mismatch")
+    assert len(shown) == nfail

@@ -164,14 +164,18 @@ pre.ev{font:11px/1.3 'DejaVu Sans Mono',monospace;background:#fff6f6;color:#2429
 padding:4px 6px;margin:3px 0 0;text-align:left;white-space:pre;overflow-x:auto;max-width:760px;max-height:360px;font-weight:400}
 """
 
-# The filter matches every word of the query (AND) against a row's text and
-# its data-k keywords (verdicts such as "fail"/"pass"/"unsup", failure kinds,
-# flags, layer, operation, result, "derived"). Groups holding a match open.
-# A query in the URL (report.html#q=fail) is applied on load.
+# The filter matches every word of the query (AND). A verdict word (pass,
+# fail, unsup, unsupported) matches the verdicts of the row's cells (data-v)
+# only, so "fail" is not fooled by a comment saying "fails"; any other word is
+# a substring of the row's text or its data-k keywords (failure kinds, flags,
+# layer, operation, result, "derived"). Groups holding a match open. A query
+# in the URL (report.html#q=fail) is applied on load.
 _JS = """
+var VW={'pass':'pass','fail':'fail','unsup':'unsupported','unsupported':'unsupported'};
 function flt(){var q=document.getElementById('flt').value.toLowerCase().split(/\\s+/).filter(Boolean);
 document.querySelectorAll('tr.case').forEach(function(r){var t=(r.getAttribute('data-k')+' '+r.textContent).toLowerCase();
-r.style.display=q.every(function(w){return t.indexOf(w)>=0;})?'':'none';});
+var v=' '+r.getAttribute('data-v')+' ';
+r.style.display=q.every(function(w){return VW[w]?v.indexOf(' '+VW[w]+' ')>=0:t.indexOf(w)>=0;})?'':'none';});
 if(q.length){document.querySelectorAll('details.grp').forEach(function(d){
 d.open=Array.prototype.some.call(d.querySelectorAll('tr.case'),function(r){return r.style.display!=='none';});});}}
 window.addEventListener('DOMContentLoaded',function(){var m=/[#&]q=([^&]*)/.exec(location.hash);
@@ -307,8 +311,8 @@ def render_matrix(reports, title="wampbox conformance matrix"):
 
     out.append('<h2>Cases</h2><p class=small>Filter: <input id=flt oninput="flt()" '
                'placeholder="tcId, comment, flag, fail, pass, unsup, mismatch..."> (words must all match; '
-               'keywords: pass, fail, unsup, failure kinds, flags, layer, operation, result, derived; a failing '
-               'cell shows its reason and evidence)</p>')
+               'pass, fail, unsup match the verdicts; other words the text and the keywords: failure kinds, flags, '
+               'layer, operation, result, derived; a failing cell shows its reason and evidence)</p>')
     out.extend(_case_groups(impls, head, "cases", ""))
     if any(r.get("derived_cases") for _, r in impls):
         out.append("<h2>Derived negatives</h2><p class=small>every valid sealed vector re-run with its box, payload "
@@ -362,7 +366,9 @@ def _case_groups(impls, head, field, prefix):
             flags = "".join(f"<span class=flag>{esc(f)}</span>" for f in c.get("flags", []))
             got = [m.get(c["key"]) for m in index]
             cells = "".join(_case_cell(x) for x in got)
-            out.append(f'<tr class=case data-k="{esc(_row_keywords(c, got))}"><td class=small>{esc(c["file_stem"])}</td>'
+            verdicts = " ".join(sorted({x["verdict"] for x in got if x is not None}))
+            out.append(f'<tr class=case data-v="{verdicts}" data-k="{esc(_row_keywords(c, got))}">'
+                       f'<td class=small>{esc(c["file_stem"])}</td>'
                        f"<td class=c>{esc(str(c['tcId']))}</td><td>{esc(c.get('comment', ''))}</td><td>{flags}</td>"
                        f"<td>{esc(c['result'])}</td>{cells}</tr>")
         out.append("</table></details>")
