@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "message_internal.h"
 #include "wampbox/cbor.h"
 #include "wampbox/encoding.h"
 #include "wampbox/error.h"
@@ -48,28 +49,16 @@ std::string_view effective_serializer(const PptAttributes& a) {
   return "native";
 }
 
-const Value* find_key(const Object& o, std::string_view key) {
-  for (const auto& kv : o) {
-    if (kv.first == key) return &kv.second;
+// The URI the key is looked up by: the one resolve_uri that cryptobox's
+// seal_message/open_message use, but PPT has no plaintext fallback, so no URI
+// is an error.
+std::string_view key_uri_of(const Message& m, std::optional<std::string_view> uri) {
+  std::optional<std::string_view> u = internal::resolve_uri(m, uri);
+  if (!u) {
+    throw Error(ErrorCode::kInvalidArgument,
+                std::string(to_string(m.type)) + " carries no URI: pass the URI the payload is keyed by");
   }
-  return nullptr;
-}
-
-bool has_uri_element(MessageType t) {
-  return t == MessageType::kPublish || t == MessageType::kCall || t == MessageType::kError;
-}
-
-// As message.cc: the URI a payload is keyed by.
-std::string_view resolve_uri(const Message& m, std::optional<std::string_view> uri) {
-  if (uri) return *uri;
-  if (!m.uri.empty() || has_uri_element(m.type)) return m.uri;
-  const char* key = m.type == MessageType::kEvent ? "topic" : m.type == MessageType::kInvocation ? "procedure" : nullptr;
-  if (key) {
-    const Value* v = find_key(m.options, key);
-    if (v && v->kind() == Value::Kind::kString) return v->as_string();
-  }
-  throw Error(ErrorCode::kInvalidArgument,
-              std::string(to_string(m.type)) + " carries no URI: pass the URI the payload is keyed by");
+  return *u;
 }
 
 }  // namespace
@@ -407,7 +396,9 @@ Message ppt_unwrap(const Message& m, const std::span<const std::uint8_t, kKeyByt
                    PptAttributes* attrs_out) {
   std::optional<PptAttributes> attrs = ppt_attributes(m.options);
   if (!attrs) protocol_error("message has no ppt_scheme");
-  if (m.payload || find_key(m.options, "enc_algo")) protocol_error("message mixes PPT with a cryptobox payload");
+  if (m.payload || internal::find_key(m.options, internal::kEncAlgo)) {
+    protocol_error("message mixes PPT with a cryptobox payload");
+  }
   const bool one_binary = m.args && m.args->kind() == Value::Kind::kArray && m.args->as_array().size() == 1 &&
                           m.args->as_array()[0].kind() == Value::Kind::kBinary;
   if (!one_binary) protocol_error("Arguments must be exactly one binary element");
@@ -474,7 +465,7 @@ const Key& key_for(const KeyRing& ring, std::string_view uri, Role role) {
 
 Message ppt_seal(const KeyRing& ring, Role role, const Message& plain, std::optional<std::string_view> uri,
                  const std::array<std::uint8_t, kNonceBytes>* fixed_nonce) {
-  const std::string_view key_uri = resolve_uri(plain, uri);
+  const std::string_view key_uri = key_uri_of(plain, uri);
   const Key& key = key_for(ring, key_uri, role);
   // The receiver's public key: the responder's when the originator seals.
   const auto& receiver = role == Role::kOriginator ? key.responder_pub() : key.originator_pub();
@@ -488,7 +479,7 @@ Message ppt_seal(const KeyRing& ring, Role role, const Message& plain, std::opti
 
 Message ppt_open(const KeyRing& ring, Role role, const Message& m, std::optional<std::string_view> uri,
                  PptAttributes* attrs_out) {
-  const std::string_view key_uri = resolve_uri(m, uri);
+  const std::string_view key_uri = key_uri_of(m, uri);
   std::optional<PptAttributes> attrs = ppt_attributes(m.options);
   if (!attrs) protocol_error("message has no ppt_scheme");
   const SharedKey* shared = nullptr;
@@ -627,7 +618,7 @@ const PptKeyStore::Entry* PptKeyStore::current(std::string_view uri) const {
 
 Message PptKeyStore::seal(Role role, const Message& plain, std::string_view cipher, std::optional<std::string_view> uri,
                           std::span<const std::uint8_t> fixed_nonce) const {
-  const std::string_view key_uri = resolve_uri(plain, uri);
+  const std::string_view key_uri = key_uri_of(plain, uri);
   const Entry* e = current(key_uri);
   if (!e) throw Error(ErrorCode::kNoKey, "no current PPT key for URI '" + std::string(key_uri) + "'");
   if (e->pair && !e->pair->has_role(role)) e->pair->shared(role);  // throws kMissingRole with the details
@@ -646,7 +637,7 @@ Message PptKeyStore::open(Role role, const Message& m, std::optional<std::string
   std::optional<PptAttributes> attrs = ppt_attributes(m.options);
   if (!attrs) protocol_error("message has no ppt_scheme");
   if (!attrs->cipher) return ppt_unwrap(m, nullptr, crypto_, attrs_out);
-  const std::string_view key_uri = resolve_uri(m, uri);
+  const std::string_view key_uri = key_uri_of(m, uri);
   const std::optional<std::string_view> prefix = matched_prefix(entries_, key_uri);
   if (!prefix) throw Error(ErrorCode::kNoKey, "no PPT key for URI '" + std::string(key_uri) + "'");
   const Entry* e = nullptr;

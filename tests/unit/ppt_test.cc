@@ -359,6 +359,25 @@ TEST(PptSeal, KeyringRoundTripAndKeyId) {
   EXPECT_TRUE(ro.kwargs && ro.kwargs->as_object().empty());  // packed as {}
 }
 
+// The key URI is resolved as for cryptobox (seal_message/open_message) and as
+// Autobahn's session: a non-empty INVOCATION Details.procedure wins over the
+// URI the receiver passes (with a pattern registration it only knows the
+// pattern); without it, the passed URI is used.
+TEST(PptSeal, DetailsProcedureWinsOverTheGivenUri) {
+  KeyRing ring = sample_ring();
+  Message sealed = ppt_seal(ring, Role::kOriginator, sample_call());
+  Message inv = sealed;
+  inv.type = MessageType::kInvocation;
+  inv.uri.clear();
+  inv.options.emplace_back("procedure", Value("com.myapp.secret_rpc"));
+  // "com.nokey.x" has no key in the ring: only the Details.procedure can open it.
+  Message opened = ppt_open(ring, Role::kResponder, inv, "com.nokey.x");
+  ASSERT_TRUE(opened.args);
+  EXPECT_TRUE(*opened.args == *sample_call().args);
+  inv.options.back().second = Value("");  // empty: not used, the given URI is
+  EXPECT_EQ(error_of([&] { ppt_open(ring, Role::kResponder, inv, "com.nokey.x"); }), ErrorCode::kNoKey);
+}
+
 TEST(PptSeal, Errors) {
   KeyRing ring = sample_ring();
   Message plain = sample_call();

@@ -197,8 +197,9 @@ Message ppt_unwrap(const Message& m, const std::span<const std::uint8_t, kKeyByt
 /// originator's for kResponder): the spec says the key id names the key "that
 /// was used" so that "the target peer [can] choose a private key without
 /// guessing", and the receiver's own key pair is what it looks up. The key is
-/// the one the keyring has for `uri` (defaults as seal_message: m.uri, or
-/// EVENT details.topic / INVOCATION details.procedure; required otherwise).
+/// the one the keyring has for the URI seal_message would use: a non-empty
+/// EVENT Details.topic / INVOCATION Details.procedure first (as Autobahn's
+/// session), else `uri`, else m.uri (Error(kInvalidArgument) if there is none).
 /// No key -> Error(kNoKey) (PPT has no silent plaintext fallback); key
 /// without the box for `role` -> Error(kMissingRole).
 Message ppt_seal(const KeyRing& ring, Role role, const Message& plain, std::optional<std::string_view> uri = std::nullopt,

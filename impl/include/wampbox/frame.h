@@ -1,0 +1,93 @@
+// WAMP messages that carry application payloads (PUBLISH, EVENT, CALL,
+// INVOCATION, YIELD, RESULT, ERROR), in plain (args/kwargs) and encrypted
+// (payload) form, and their JSON / MessagePack / CBOR frames, byte-identical to
+// Autobahn|Python's message.marshal() + serializers, parsed with its
+// Message.parse() checks.
+//
+// Frames only: nothing here needs a key or a crypto library. Sealing and
+// opening (the payload codec) are in wampbox/message.h, which includes this.
+// All functions are thread-safe (no shared mutable state).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "wampbox/value.h"
+
+namespace wampbox {
+
+enum class MessageType : int {
+  kError = 8,
+  kPublish = 16,
+  kEvent = 36,
+  kCall = 48,
+  kResult = 50,
+  kInvocation = 68,
+  kYield = 70,
+};
+std::string_view to_string(MessageType t) noexcept;  // "PUBLISH", ...
+/// Parses "PUBLISH"/"publish"; nullopt if unknown.
+std::optional<MessageType> message_type_from_string(std::string_view name) noexcept;
+
+enum class Serializer { kJson, kMsgPack, kCbor };
+std::string_view to_string(Serializer s) noexcept;  // "json", "msgpack", "cbor"
+std::optional<Serializer> serializer_from_string(std::string_view name) noexcept;
+
+/// One WAMP message. Wire shapes (Payload replaces Arguments, ArgumentsKw absent):
+///   PUBLISH    [16, request, options, uri, Arguments?, ArgumentsKw?]
+///   EVENT      [36, subscription, publication, options(=Details), ...]
+///   CALL       [48, request, options, uri, ...]
+///   INVOCATION [68, request, registration, options(=Details), ...]
+///   YIELD      [70, request, options, ...]
+///   RESULT     [50, request, options(=Details), ...]
+///   ERROR      [8, request_type, request, options(=Details), uri, ...]
+struct Message {
+  MessageType type = MessageType::kPublish;
+  std::int64_t request_type = 0;   // ERROR only
+  std::uint64_t request = 0;       // all but EVENT
+  std::uint64_t subscription = 0;  // EVENT
+  std::uint64_t publication = 0;   // EVENT
+  std::uint64_t registration = 0;  // INVOCATION
+  Object options;                  // Options or Details, in wire order
+  std::string uri;                 // PUBLISH topic, CALL procedure, ERROR error; empty otherwise
+  // Plain form: what follows Options/URI. Marshalled as Autobahn does:
+  // kwargs non-empty -> [.., args, kwargs]; else args non-empty -> [.., args];
+  // else neither. On parse, present elements are kept as they were.
+  std::optional<Value> args;       // Array (or Null when followed by kwargs)
+  std::optional<Value> kwargs;     // Object
+  // Encrypted form: Payload|binary; options then carry enc_algo/enc_serializer
+  // (and enc_key), placed where Autobahn's marshal() puts them.
+  std::optional<Bytes> payload;
+
+  bool is_encrypted() const noexcept { return payload.has_value(); }
+  bool operator==(const Message&) const = default;
+};
+
+/// Serializes `m` into `out` (replaced). JSON frames are UTF-8 text with
+/// binary as "\u0000"+base64. Throws Error(kInvalidArgument) for an
+/// inconsistent Message (e.g. both payload and args) and Error(kUnencodable)
+/// for values the serializer cannot carry. As Autobahn's `if self.payload:`,
+/// an empty payload is written in the plain form (no payload element and no
+/// enc_* attributes). `uri` is not written for types whose frame has none.
+void encode_frame_into(const Message& m, Serializer s, Bytes& out);
+Bytes encode_frame(const Message& m, Serializer s);
+
+/// Parses one frame. Syntax errors throw kParseError/kInvalidUtf8/
+/// kInvalidBase64; a well-formed frame that is not a valid message of the
+/// seven supported types throws kProtocolError, with Autobahn's checks:
+/// element count, id/dict/URI types, args a list, kwargs a dict, enc_algo in
+/// {cryptobox, mqtt, xbr} or x_*, enc_serializer in {json, msgpack, cbor,
+/// ubjson, flatbuffers} or x_*, enc_key a string. Also mirrored: the checks
+/// Autobahn's constructors assert (a str where PUBLISH/CALL/RESULT expect the
+/// binary payload is rejected; forward_for entries need session int, authid
+/// str or null, authrole str; enc_key/enc_serializer need enc_algo), the known
+/// Options/Details types of each class (e.g. CALL timeout a non-negative int),
+/// PUBLISH taking str/bytes args and kwargs, and the URI pattern
+/// ^([^\s.#]+\.)*([^\s.#]+)$ with Python's \s (Unicode spaces) and `$` (a final
+/// "\n" is accepted). Unknown Options keys are kept as they are.
+Message decode_frame(std::span<const std::uint8_t> frame, Serializer s);
+
+}  // namespace wampbox
