@@ -7,6 +7,7 @@
 #include "wampbox/encoding.h"
 
 #include <simdjson.h>
+#include <sodium.h>
 
 #include <array>
 #include <bit>
@@ -297,39 +298,24 @@ Bytes base64_decode(std::string_view in) {
   return out;
 }
 
+// Hex is libsodium's (constant-time, which suits keys; not on a hot path).
 std::string hex_encode(std::span<const std::uint8_t> in) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(in.size() * 2, '\0');
-  char* o = out.data();
-  for (std::uint8_t b : in) {
-    *o++ = kHex[b >> 4];
-    *o++ = kHex[b & 0xF];
-  }
+  std::string out(in.size() * 2 + 1, '\0');  // sodium_bin2hex writes a terminating NUL
+  sodium_bin2hex(out.data(), out.size(), in.data(), in.size());
+  out.pop_back();
   return out;
 }
-
-namespace {
-constexpr std::array<std::int8_t, 256> make_hex_values() {
-  std::array<std::int8_t, 256> t{};
-  for (auto& v : t) v = -1;
-  for (int i = 0; i < 10; ++i) t['0' + i] = static_cast<std::int8_t>(i);
-  for (int i = 0; i < 6; ++i) {
-    t['a' + i] = static_cast<std::int8_t>(10 + i);
-    t['A' + i] = static_cast<std::int8_t>(10 + i);
-  }
-  return t;
-}
-constexpr std::array<std::int8_t, 256> kHexValues = make_hex_values();
-}  // namespace
 
 Bytes hex_decode(std::string_view in) {
   if (in.size() % 2 != 0) throw Error(ErrorCode::kParseError, "hex string has odd length");
   Bytes out(in.size() / 2);
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    int hi = kHexValues[static_cast<unsigned char>(in[2 * i])];
-    int lo = kHexValues[static_cast<unsigned char>(in[2 * i + 1])];
-    if ((hi | lo) < 0) throw Error(ErrorCode::kParseError, "invalid hex character");
-    out[i] = static_cast<std::uint8_t>((hi << 4) | lo);
+  std::size_t n = 0;
+  const char* end = nullptr;
+  // Without `ignore`, sodium_hex2bin stops at the first non-hex character
+  // (returning 0 and pointing `end` at it): all of `in` must be consumed.
+  if (sodium_hex2bin(out.data(), out.size(), in.data(), in.size(), nullptr, &n, &end) != 0 || n != out.size() ||
+      end != in.data() + in.size()) {
+    throw Error(ErrorCode::kParseError, "invalid hex character");
   }
   return out;
 }
