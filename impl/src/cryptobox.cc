@@ -6,57 +6,13 @@
 #include <string>
 #include <utility>
 
+#include "json_write_internal.h"
 #include "wampbox/encoding.h"
 #include "wampbox/error.h"
 #include "wampbox/json.h"
 
 namespace wampbox {
 namespace {
-
-// Appends `s` as a JSON string exactly as Python's json.dumps(ensure_ascii=False)
-// writes a str (the same rules as json_write_append), without building a
-// Value: the URI is written on the hot path, which must not allocate.
-void json_string_append(std::string_view s, std::string& out) {
-  if (!is_valid_utf8(s)) throw Error(ErrorCode::kInvalidUtf8, "URI is not valid UTF-8");
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  std::size_t run = 0;  // start of the pending run of characters copied verbatim
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"':
-        out.append("\\\"");
-        break;
-      case '\\':
-        out.append("\\\\");
-        break;
-      case '\n':
-        out.append("\\n");
-        break;
-      case '\r':
-        out.append("\\r");
-        break;
-      case '\t':
-        out.append("\\t");
-        break;
-      case '\b':
-        out.append("\\b");
-        break;
-      case '\f':
-        out.append("\\f");
-        break;
-      default: {
-        const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
-        out.append(esc, sizeof esc);
-      }
-    }
-  }
-  out.append(s.data() + run, s.size() - run);
-  out.push_back('"');
-}
 
 void check_args(const Value& args, const Value& kwargs) {
   if (args.kind() != Value::Kind::kArray && !args.is_null()) {
@@ -87,14 +43,28 @@ const char* role_name(Role r) { return r == Role::kOriginator ? "originator" : "
 }  // namespace
 
 void cryptobox_plaintext_append(std::string_view uri, const Value& args, const Value& kwargs, std::string& out) {
-  // Key order uri, args, kwargs: the order of the dict literal in Autobahn's KeyRing.encode.
-  out.append("{\"uri\":");
-  json_string_append(uri, out);
-  out.append(",\"args\":");
-  json_write_append(args, out);
-  out.append(",\"kwargs\":");
-  json_write_append(kwargs, out);
-  out.push_back('}');
+  // Key order uri, args, kwargs: the order of the dict literal in Autobahn's
+  // KeyRing.encode. One sink for the whole plaintext: the URI goes through
+  // the JSON writer's string escaper without building a Value (the hot path
+  // must not allocate).
+  const std::size_t base = out.size();
+  json_internal::Sink<std::string> sink(out);
+  try {
+    sink.write("{\"uri\":", 7);
+    json_internal::write_string(uri, sink);
+    sink.write(",\"args\":", 8);
+    json_internal::write_value(args, sink);
+    sink.write(",\"kwargs\":", 10);
+    json_internal::write_value(kwargs, sink);
+    sink.put('}');
+  } catch (...) {
+    // `out` as it was, with no plaintext left past its end.
+    sink.finish();
+    sodium_memzero(out.data() + base, out.size() - base);
+    out.resize(base);
+    throw;
+  }
+  sink.finish();
 }
 
 PayloadCodec::PayloadCodec(const KeyRing& ring, PayloadCodecOptions options) : ring_(&ring), options_(options) {

@@ -10,67 +10,17 @@
 
 #include "encoding_internal.h"
 #include "json_internal.h"
+#include "json_write_internal.h"
 #include "wampbox/encoding.h"
 #include "wampbox/error.h"
 #include "wampbox/json.h"
 
 namespace wampbox {
+namespace json_internal {
 namespace {
-
-using json_internal::find_special;
 
 // ---------------------------------------------------------------------------
 // Writer.
-
-/// Appends into a std::string through a raw pointer: the string is grown
-/// geometrically and written in place, and trimmed to the bytes written at the
-/// end, so small pieces ('{', ',', a key) cost a compare and a store instead
-/// of a std::string::append call each. (Growth zero-fills only the added
-/// part, so reusing a large cleared buffer for small messages stays cheap.)
-#if defined(__GNUC__) || defined(__clang__)
-#define WAMPBOX_JSON_INLINE inline __attribute__((always_inline))
-#define WAMPBOX_JSON_NOINLINE __attribute__((noinline))
-#else
-#define WAMPBOX_JSON_INLINE inline
-#define WAMPBOX_JSON_NOINLINE
-#endif
-
-class Sink {
- public:
-  explicit Sink(std::string& s) : s_(s), base_(s.size()) {
-    s_.resize(base_ + 256);
-    p_ = s_.data() + base_;
-    end_ = s_.data() + s_.size();
-  }
-  WAMPBOX_JSON_INLINE void ensure(std::size_t n) {
-    if (static_cast<std::size_t>(end_ - p_) < n) grow(n);
-  }
-  WAMPBOX_JSON_INLINE void put(char c) {
-    ensure(1);
-    *p_++ = c;
-  }
-  WAMPBOX_JSON_INLINE void write(const char* d, std::size_t n) {
-    ensure(n);
-    std::memcpy(p_, d, n);
-    p_ += n;
-  }
-  void write(std::string_view s) { write(s.data(), s.size()); }
-  char*& ptr() { return p_; }  // after ensure()
-  void finish() { s_.resize(static_cast<std::size_t>(p_ - s_.data())); }
-  void abandon() { s_.resize(base_); }
-
- private:
-  WAMPBOX_JSON_NOINLINE void grow(std::size_t n) {
-    std::size_t used = static_cast<std::size_t>(p_ - s_.data());
-    s_.resize(std::max(used + n, s_.size() * 2));
-    p_ = s_.data() + used;
-    end_ = s_.data() + s_.size();
-  }
-  std::string& s_;
-  std::size_t base_;
-  char* p_;
-  char* end_;
-};
 
 struct Escape {
   char len;
@@ -102,7 +52,10 @@ bool valid_utf8_for_write(std::string_view s) {
   return simdjson::validate_utf8(s.data(), s.size());
 }
 
-void write_string(std::string_view s, Sink& out) {
+}  // namespace
+
+template <class Buffer>
+void write_string(std::string_view s, Sink<Buffer>& out) {
   if (!valid_utf8_for_write(s)) throw Error(ErrorCode::kInvalidUtf8, "JSON write: string is not valid UTF-8");
   out.ensure(s.size() + 2);  // exact unless something needs escaping
   *out.ptr()++ = '"';
@@ -128,10 +81,13 @@ void write_string(std::string_view s, Sink& out) {
   out.put('"');
 }
 
+namespace {
+
 /// Python's float.__repr__: the shortest digits that round-trip (std::to_chars
 /// gives the same digits as Python's dtoa mode 0), written in fixed notation
 /// when the decimal exponent is in [-4, 16), else as d.ddde+XX.
-void write_double(double d, Sink& out) {
+template <class Buffer>
+void write_double(double d, Sink<Buffer>& out) {
   if (std::isnan(d)) {
     out.write("NaN", 3);
     return;
@@ -193,14 +149,22 @@ void write_double(double d, Sink& out) {
   }
 }
 
-template <class Int>
-void write_integer(Int i, Sink& out) {
-  out.ensure(24);
+}  // namespace
+
+template <class Buffer>
+void write_binary(std::span<const std::uint8_t> b, Sink<Buffer>& out) {
+  // Autobahn: '\x00' + base64, then escaped like any string (base64 needs none).
+  const std::size_t n64 = (b.size() + 2) / 3 * 4;
+  out.ensure(n64 + 8);
   char*& o = out.ptr();
-  o = std::to_chars(o, o + 24, i).ptr;
+  std::memcpy(o, "\"\\u0000", 7);
+  o += 7;
+  o += encoding_base64_encode_raw(b.data(), b.size(), o);
+  *o++ = '"';
 }
 
-void write_value(const Value& v, Sink& out) {
+template <class Buffer>
+void write_value(const Value& v, Sink<Buffer>& out) {
   switch (v.kind()) {
     case Value::Kind::kNull:
       out.write("null", 4);
@@ -227,18 +191,9 @@ void write_value(const Value& v, Sink& out) {
     case Value::Kind::kString:
       write_string(v.as_string(), out);
       return;
-    case Value::Kind::kBinary: {
-      // Autobahn: '\x00' + base64, then escaped like any string.
-      const Bytes& b = v.as_binary().data;
-      std::size_t n64 = (b.size() + 2) / 3 * 4;
-      out.ensure(n64 + 8);
-      char*& o = out.ptr();
-      std::memcpy(o, "\"\\u0000", 7);
-      o += 7;
-      o += encoding_base64_encode_raw(b.data(), b.size(), o);
-      *o++ = '"';
+    case Value::Kind::kBinary:
+      write_binary(v.as_binary().data, out);
       return;
-    }
     case Value::Kind::kArray: {
       const Array& a = v.as_array();
       out.put('[');
@@ -268,12 +223,19 @@ void write_value(const Value& v, Sink& out) {
   }
 }
 
-}  // namespace
+template void write_string(std::string_view, Sink<std::string>&);
+template void write_string(std::string_view, Sink<Bytes>&);
+template void write_value(const Value&, Sink<std::string>&);
+template void write_value(const Value&, Sink<Bytes>&);
+template void write_binary(std::span<const std::uint8_t>, Sink<std::string>&);
+template void write_binary(std::span<const std::uint8_t>, Sink<Bytes>&);
+
+}  // namespace json_internal
 
 void json_write_append(const Value& v, std::string& out) {
-  Sink sink(out);
+  json_internal::Sink<std::string> sink(out);
   try {
-    write_value(v, sink);
+    json_internal::write_value(v, sink);
   } catch (...) {
     sink.abandon();  // leave `out` as it was
     throw;
