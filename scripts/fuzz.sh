@@ -31,7 +31,7 @@ SECONDS_PER=""
 OUT="out/fuzz"
 BUILD_DIR="build-fuzz"
 BUILD=1
-TARGETS="fuzz_json,fuzz_frame,fuzz_payload,fuzz_keyring,fuzz_ppt,fuzz_base64,fuzz_backends"
+TARGETS="fuzz_json,fuzz_frame,fuzz_payload,fuzz_keyring,fuzz_ppt,fuzz_base64,fuzz_backends,fuzz_xsalsa_mb"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --seconds) SECONDS_PER="$2"; shift ;;
