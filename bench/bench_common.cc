@@ -216,7 +216,8 @@ SenderPath::SenderPath(MessageType t, Serializer s, const Input& in)
 }
 
 void SenderPath::run() {
-  fixture().codec->encode_into(role_, uri_, in_->args, in_->kwargs, *msg_.payload, scratch_);
+  (void)fixture().codec->encode_into(  // the fixture's key covers uri_: always true
+      role_, uri_, in_->args, in_->kwargs, *msg_.payload, scratch_);
   encode_frame_into(msg_, ser_, frame_);
 }
 

@@ -9,6 +9,10 @@
 //   ser/frame_encode/<ser>/plain/<shape>/<size>         the same message unencrypted
 //   ser/frame_decode/<ser>/plain/<shape>/<size>         (args/kwargs in the frame)
 //   ser/base64_encode/<n>, ser/base64_decode/<n>         the binary-in-JSON encoding alone
+//   ser/json_hashflood/{colliding,ordinary}/<keys>       json_parse of one object whose keys all
+//                                        share one std::hash value (bench/colliding_keys.h) vs as
+//                                        many ordinary keys of the same length: compare the two
+//                                        side by side (issue 11; the ctest gate counts instructions)
 // The "bytes" counter (and bytes_per_second) counts the text/frame written or read.
 #include <sodium.h>
 
@@ -16,6 +20,7 @@
 #include <vector>
 
 #include "bench_util.h"
+#include "colliding_keys.h"
 #include "wampbox/encoding.h"
 #include "wampbox/json.h"
 
@@ -185,6 +190,16 @@ void base64_decode_bench(benchmark::State& state, std::size_t n) {
   set_counters(state, n, allocs);
 }
 
+void json_hashflood(benchmark::State& state, bool colliding, int segments) {
+  const auto keys = colliding ? hashflood::colliding_keys(segments) : hashflood::ordinary_keys(segments);
+  const std::string doc = hashflood::object_of(keys);
+  for (auto _ : state) {
+    Value v = json_parse(doc);
+    benchmark::DoNotOptimize(v);
+  }
+  set_counters(state, doc.size(), 0);
+}
+
 }  // namespace
 
 void register_serialization_benchmarks(const std::vector<Input>& inputs) {
@@ -222,6 +237,11 @@ void register_serialization_benchmarks(const std::vector<Input>& inputs) {
                                      [in, s](benchmark::State& st) { frame_decode(st, plain_publish(*in), s); });
       }
     }
+  }
+  for (int segments : {12, 15}) {  // 4,096 keys of 192 B (~0.8 MB); 32,768 of 240 B (~8 MB: 65,536 would pass max_frame_bytes)
+    const std::string n = std::to_string(1 << segments);
+    benchmark::RegisterBenchmark(("ser/json_hashflood/colliding/" + n).c_str(), json_hashflood, true, segments);
+    benchmark::RegisterBenchmark(("ser/json_hashflood/ordinary/" + n).c_str(), json_hashflood, false, segments);
   }
   for (std::size_t n : kBase64Sizes) {
     benchmark::RegisterBenchmark(("ser/base64_encode/" + std::to_string(n)).c_str(), base64_encode_bench, n);

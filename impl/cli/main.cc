@@ -31,6 +31,7 @@
 #include "wampbox/json.h"
 #include "wampbox/keyring.h"
 #include "wampbox/keys.h"
+#include "wampbox/limits.h"
 #include "wampbox/message.h"
 #include "wampbox/ppt.h"
 #include "wampbox/value.h"
@@ -67,6 +68,7 @@ int exit_code_for(ErrorCode c) {
     case ErrorCode::kInvalidUtf8:
     case ErrorCode::kInvalidBase64:
     case ErrorCode::kUnencodable:
+    case ErrorCode::kLimitExceeded:
     case ErrorCode::kProtocolError:
     case ErrorCode::kInvalidKey:
     case ErrorCode::kBadKeyId:
@@ -320,17 +322,29 @@ std::optional<Role> parse_role(const Args& a) {
 // I/O
 // ---------------------------------------------------------------------------
 
-std::string read_all(const std::string& path) {
-  if (path == "-") {
-    std::string data((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-    if (std::cin.bad()) throw IoError("cannot read stdin");
-    return data;
+// Reads at most DecodeLimits::max_frame_bytes + 1 bytes: a larger input is
+// refused with limit_exceeded before it is read into memory (every input of
+// the CLI, a frame, a keyring or a JSON value, is decoded with the defaults).
+std::string read_bounded(std::istream& in, const std::string& name) {
+  const std::size_t limit = DecodeLimits{}.max_frame_bytes;
+  std::string data;
+  char chunk[65536];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+    data.append(chunk, static_cast<std::size_t>(in.gcount()));
+    if (data.size() > limit) {
+      throw Error(ErrorCode::kLimitExceeded,
+                  name + " is larger than DecodeLimits::max_frame_bytes (" + std::to_string(limit) + " bytes)");
+    }
   }
+  if (in.bad()) throw IoError("cannot read " + name);
+  return data;
+}
+
+std::string read_all(const std::string& path) {
+  if (path == "-") return read_bounded(std::cin, "stdin");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError("cannot open '" + path + "': " + std::strerror(errno));
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw IoError("cannot read '" + path + "'");
-  return data;
+  return read_bounded(in, "'" + path + "'");
 }
 
 void write_all(const std::optional<std::string>& path, std::string_view data) {

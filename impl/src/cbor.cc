@@ -32,6 +32,7 @@
 
 #include <cbor.h>
 
+#include <algorithm>
 #include <cstring>
 #include <exception>
 #include <limits>
@@ -291,7 +292,8 @@ void write_value(const Value& v, Sink& out, std::size_t depth) {
 // --------------------------------------------------------------- reading
 
 struct Decoder {
-  explicit Decoder(std::span<const std::uint8_t> d) : data(d), builder(d.size()) {}
+  Decoder(std::span<const std::uint8_t> d, const DecodeLimits& limits)
+      : data(d), builder(d.size(), limits), max_bignum_digits(std::min(limits.max_bignum_digits, kMaxBignumDigits)) {}
 
   enum class Chunked { kNone, kBytes, kText };
 
@@ -302,9 +304,14 @@ struct Decoder {
   Bytes chunk_bytes;
   std::string chunk_text;
   std::uint64_t pending_tag = 0;  // 2 or 3 while a bignum tag waits for its byte string
+  std::size_t max_bignum_digits;
   std::exception_ptr error;
 
   [[noreturn]] static void fail(const std::string& what) { throw Error(ErrorCode::kParseError, what); }
+  [[noreturn]] static void too_many_digits(std::size_t max_digits) {
+    throw Error(ErrorCode::kLimitExceeded,
+                "CBOR bignum exceeds DecodeLimits::max_bignum_digits (" + std::to_string(max_digits) + ")");
+  }
 
   // Any head other than a chunk or break is illegal inside a chunked string.
   void not_in_chunked() const {
@@ -328,7 +335,7 @@ struct Decoder {
     if (pending_tag != 0) {
       const bool negative = pending_tag == 3;
       pending_tag = 0;
-      builder.scalar(bignum(p, n, negative));
+      builder.scalar(bignum(p, n, negative, max_bignum_digits));
       return;
     }
     Binary b;
@@ -336,12 +343,14 @@ struct Decoder {
     builder.scalar(Value(std::move(b)));
   }
 
-  static Value bignum(const std::uint8_t* p, std::size_t n, bool negative) {
+  static Value bignum(const std::uint8_t* p, std::size_t n, bool negative, std::size_t max_digits) {
     while (n > 0 && *p == 0) {
       ++p;
       --n;
     }
     if (n > kMaxBignumBytes) fail("CBOR bignum of more than 4300 decimal digits (CPython's int/str limit)");
+    // n bytes have at least floor((n - 1) * 2.408) + 1 digits: refuse before the quadratic conversion.
+    if (n > 1 && (n - 1) * 2408 / 1000 + 1 > max_digits) too_many_digits(max_digits);
     if (n <= 8) {
       std::uint64_t u = 0;
       for (std::size_t i = 0; i < n; ++i) u = u << 8 | p[i];
@@ -358,6 +367,7 @@ struct Decoder {
     if (negative) add_one(l);
     std::string decimal = decimal_from_limbs(std::move(l));
     if (decimal.size() > kMaxBignumDigits) fail("CBOR bignum of more than 4300 decimal digits (CPython's int/str limit)");
+    if (decimal.size() - (decimal[0] == '-' ? 1 : 0) > max_digits) too_many_digits(max_digits);
     return Value(BigInt{(negative ? "-" : "") + decimal});
   }
 
@@ -389,6 +399,7 @@ struct Decoder {
     }
   }
   void on_bytes(const std::uint8_t* p, std::size_t n) {
+    builder.check_string_size(chunked == Chunked::kBytes ? chunk_bytes.size() + n : n);
     if (chunked == Chunked::kBytes) {
       chunk_bytes.insert(chunk_bytes.end(), p, p + n);
       return;
@@ -404,6 +415,7 @@ struct Decoder {
   }
   void on_text(const std::uint8_t* p, std::size_t n) {
     const char* s = reinterpret_cast<const char*>(p);
+    builder.check_string_size(chunked == Chunked::kText ? chunk_text.size() + n : n);
     if (chunked == Chunked::kText) {
       // Each chunk must be valid UTF-8 on its own (RFC 8949 3.2.3; cbor2 decodes chunk by chunk).
       binary_detail::require_utf8(s, n, "CBOR text string chunk");
@@ -554,8 +566,11 @@ Bytes cbor_write(const Value& v) {
   return out;
 }
 
-Value cbor_parse(std::span<const std::uint8_t> data) {
-  Decoder d(data);
+Value cbor_parse(std::span<const std::uint8_t> data) { return cbor_parse(data, DecodeLimits{}); }
+
+Value cbor_parse(std::span<const std::uint8_t> data, const DecodeLimits& limits) {
+  binary_detail::check_input_size(data.size(), limits, "CBOR");
+  Decoder d(data, limits);
   while (!d.builder.done()) {
     if (d.pos >= data.size()) throw Error(ErrorCode::kParseError, "truncated CBOR");
     const cbor_decoder_result r = cbor_stream_decode(data.data() + d.pos, data.size() - d.pos, &kCallbacks, &d);

@@ -9,6 +9,8 @@
 #include "json_write_internal.h"
 #include "wampbox/encoding.h"
 #include "wampbox/error.h"
+#include "json_internal.h"
+#include "msgpack_cbor_common.h"
 #include "wampbox/json.h"
 
 namespace wampbox {
@@ -36,6 +38,13 @@ struct WipeOnExit {
     buf.clear();
   }
   Buffer& buf;
+};
+
+// The decrypted document is wiped before it is freed, except the parts
+// shared with the returned DecodedPayload (see binary_detail::wipe_unshared).
+struct WipeTreeOnExit {
+  Value& doc;
+  ~WipeTreeOnExit() { binary_detail::wipe_unshared(doc); }
 };
 
 const char* role_name(Role r) { return r == Role::kOriginator ? "originator" : "responder"; }
@@ -154,9 +163,12 @@ DecodedPayload PayloadCodec::decode(Role role, std::string_view envelope_uri, co
     throw Error(ErrorCode::kMalformedPlaintext, "cryptobox: decrypted payload is empty");
   }
   Value doc;
+  WipeTreeOnExit wipe_doc{doc};  // declared after `plaintext`: runs first
   try {
-    doc = json_parse(std::string_view(reinterpret_cast<const char*>(plaintext.data()), plaintext.size()));
+    doc = json_internal::json_parse_secret(
+        std::string_view(reinterpret_cast<const char*>(plaintext.data()), plaintext.size()), options_.limits);
   } catch (const Error& e) {
+    if (e.code() == ErrorCode::kLimitExceeded) throw;  // a cap, not a malformed payload; the message quotes no data
     // The parser's message may quote the plaintext: keep only the code.
     throw Error(ErrorCode::kMalformedPlaintext,
                 "cryptobox: decrypted payload is not valid JSON (" + std::string(to_string(e.code())) + ")");
@@ -179,9 +191,9 @@ DecodedPayload PayloadCodec::decode(Role role, std::string_view envelope_uri, co
     throw Error(ErrorCode::kMalformedPlaintext, "cryptobox: decrypted \"kwargs\" is neither an object nor null");
   }
   if (options_.check_uri && uri->as_string() != envelope_uri) {
-    throw Error(ErrorCode::kUriMismatch, "cryptobox: URI inside the encrypted payload (\"" + uri->as_string() +
-                                             "\") differs from the envelope URI (\"" + std::string(envelope_uri) +
-                                             "\")");
+    // The decrypted URI is plaintext: it is not quoted (nor is any decrypted byte in any error).
+    throw Error(ErrorCode::kUriMismatch, "cryptobox: the URI inside the encrypted payload differs from the envelope URI (\"" +
+                                             std::string(envelope_uri) + "\")");
   }
   DecodedPayload out;
   out.uri = uri->as_string();

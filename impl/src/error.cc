@@ -19,6 +19,7 @@ std::string_view to_string(ErrorCode code) noexcept {
     case ErrorCode::kInvalidUtf8: return "invalid_utf8";
     case ErrorCode::kInvalidBase64: return "invalid_base64";
     case ErrorCode::kUnencodable: return "unencodable";
+    case ErrorCode::kLimitExceeded: return "limit_exceeded";
     case ErrorCode::kProtocolError: return "protocol_error";
     case ErrorCode::kInvalidArgument: return "invalid_argument";
   }
@@ -49,6 +50,7 @@ std::string_view wamp_error_uri(ErrorCode code) noexcept {
     case ErrorCode::kInvalidBase64:
     case ErrorCode::kUnencodable:
     case ErrorCode::kBadKeyId:
+    case ErrorCode::kLimitExceeded:
     case ErrorCode::kProtocolError:
       return "wamp.error.protocol_violation";
   }

@@ -6,6 +6,10 @@
 
 #include <array>
 #include <cstddef>
+#include <string_view>
+
+#include "wampbox/limits.h"
+#include "wampbox/value.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -50,5 +54,13 @@ inline const char* find_special(const char* p, const char* end) {
   while (p < end && !kSpecial[static_cast<unsigned char>(*p)]) ++p;
   return p;
 }
+
+/// json_parse for decrypted plaintext: the same result and errors, but every
+/// buffer the parse keeps (input copy, simdjson's string buffer and tape) is
+/// wiped before it returns or throws, and the buffers it frees are wiped
+/// first. Not wiped: the returned Value (the caller's), and the temporary
+/// strings of the fallback reader (only used for documents simdjson rejects:
+/// NaN/Infinity, integers beyond 64 bits, or invalid JSON).
+Value json_parse_secret(std::string_view text, const DecodeLimits& limits);
 
 }  // namespace wampbox::json_internal

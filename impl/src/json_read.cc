@@ -25,10 +25,13 @@
 #include <cstring>
 #include <limits>
 #include <system_error>
-#include <unordered_map>
+#include <vector>
+
+#include <sodium.h>
 
 #include "encoding_internal.h"
 #include "json_internal.h"
+#include "msgpack_cbor_common.h"
 #include "wampbox/encoding.h"
 #include "wampbox/error.h"
 #include "wampbox/json.h"
@@ -39,103 +42,191 @@ namespace {
 using json_internal::find_special;
 
 // ---------------------------------------------------------------------------
-// Reader helpers shared by both paths.
+// Reader helpers shared by both paths. Both feed binary_detail::ValueBuilder,
+// the tree builder of the MessagePack and CBOR readers, so that all three
+// formats share one bounded, non-recursive construction: stack use does not
+// grow with nesting (the recursive converters this replaced took ~430 bytes
+// per level, 440 KiB at depth 1024, and crashed on a 128 KiB thread stack),
+// object keys are deduplicated by sorting (no hash table an attacker can
+// flood), and DecodeLimits is enforced in one place.
 
-Value string_value(std::string_view s) {
-  if (!s.empty() && s[0] == '\0') return Value(Binary{base64_decode(s.substr(1))});
-  return Value(std::string(s));
+using binary_detail::ValueBuilder;
+
+/// A JSON string in value position: Binary if it starts with U+0000.
+void put_string(std::string_view s, ValueBuilder& b) {
+  if (!s.empty() && s[0] == '\0') {
+    b.check_string_size(s.size());  // before decoding: base64 is longer than its bytes
+    b.scalar(Value(Binary{base64_decode(s.substr(1))}));
+  } else {
+    b.text(std::string(s));
+  }
 }
 
-/// Objects are small in WAMP; a linear scan beats hashing up to this size.
-constexpr std::size_t kLinearDedupMax = 16;
+[[noreturn]] void bignum_too_long(const DecodeLimits& limits) {
+  throw Error(ErrorCode::kLimitExceeded,
+              "JSON integer exceeds DecodeLimits::max_bignum_digits (" + std::to_string(limits.max_bignum_digits) + ")");
+}
 
 // ---------------------------------------------------------------------------
-// Fast path: simdjson DOM tape -> Value.
+// Fast path: simdjson DOM tape -> Value, with an explicit stack of container
+// iterators instead of recursion.
 
 class DomConverter {
  public:
-  Value convert(simdjson::dom::element e) {
+  Value convert(simdjson::dom::element root, std::size_t input_size, const DecodeLimits& limits, bool secret) {
+    ValueBuilder b(input_size, limits);
+    b.set_wipe_on_failure(secret);
+    stack_.clear();
+    put(root, b);
+    while (!stack_.empty()) {
+      Level& top = stack_.back();
+      if (top.is_object) {
+        if (top.oi == top.oe) {
+          stack_.pop_back();
+          b.end_indefinite();
+          continue;
+        }
+        simdjson::dom::key_value_pair field = *top.oi;
+        ++top.oi;
+        b.text(std::string(field.key));
+        put(field.value, b);  // may push: `top` is not used after this
+      } else {
+        if (top.ai == top.ae) {
+          stack_.pop_back();
+          b.end_indefinite();
+          continue;
+        }
+        simdjson::dom::element x = *top.ai;
+        ++top.ai;
+        put(x, b);
+      }
+    }
+    return b.take();
+  }
+
+ private:
+  struct Level {
+    bool is_object;
+    simdjson::dom::array::iterator ai, ae;
+    simdjson::dom::object::iterator oi, oe;
+  };
+
+  void put(simdjson::dom::element e, ValueBuilder& b) {
     using T = simdjson::dom::element_type;
     switch (e.type()) {
       case T::ARRAY: {
         simdjson::dom::array arr = e.get_array().value_unsafe();
-        Array a;
-        a.reserve(arr.size());
-        for (simdjson::dom::element x : arr) a.push_back(convert(x));
-        return Value(std::move(a));
+        b.begin_array(0, true, arr.size());  // size() saturates at 0xFFFFFF: a hint only
+        stack_.push_back(Level{false, arr.begin(), arr.end(), {}, {}});
+        return;
       }
-      case T::OBJECT:
-        return convert_object(e.get_object().value_unsafe());
+      case T::OBJECT: {
+        simdjson::dom::object obj = e.get_object().value_unsafe();
+        b.begin_map(0, true, obj.size());
+        stack_.push_back(Level{true, {}, {}, obj.begin(), obj.end()});
+        return;
+      }
       case T::INT64:
-        return Value(e.get_int64().value_unsafe());
+        b.scalar(Value(e.get_int64().value_unsafe()));
+        return;
       case T::UINT64:
-        return Value(e.get_uint64().value_unsafe());
+        b.scalar(Value(e.get_uint64().value_unsafe()));
+        return;
       case T::DOUBLE:
-        return Value(e.get_double().value_unsafe());
+        b.scalar(Value(e.get_double().value_unsafe()));
+        return;
       case T::STRING:
-        return string_value(e.get_string().value_unsafe());
+        put_string(e.get_string().value_unsafe(), b);
+        return;
       case T::BOOL:
-        return Value(e.get_bool().value_unsafe());
+        b.scalar(Value(e.get_bool().value_unsafe()));
+        return;
       case T::NULL_VALUE:
-        return Value();
+        b.scalar(Value());
+        return;
     }
     throw Error(ErrorCode::kParseError, "JSON: unexpected element type");
   }
 
- private:
-  Value convert_object(simdjson::dom::object obj) {
-    Object o;
-    const std::size_t n = obj.size();  // saturates at 0xFFFFFF: only a hint
-    o.reserve(n);
-    if (n <= kLinearDedupMax) {
-      for (auto field : obj) {
-        std::string_view key = field.key;
-        Value v = convert(field.value);
-        auto it = o.begin();
-        for (; it != o.end(); ++it) {
-          if (it->first == key) break;
-        }
-        if (it != o.end()) {
-          it->second = std::move(v);  // Python dict: last value, first position
-        } else {
-          o.emplace_back(std::string(key), std::move(v));
-        }
-      }
-    } else {
-      // Keys point into simdjson's string buffer, stable while converting.
-      std::unordered_map<std::string_view, std::size_t> index;
-      index.reserve(n);
-      for (auto field : obj) {
-        Value v = convert(field.value);
-        auto [it, inserted] = index.try_emplace(field.key, o.size());
-        if (inserted) {
-          o.emplace_back(std::string(field.key), std::move(v));
-        } else {
-          o[it->second].second = std::move(v);
-        }
-      }
-    }
-    return Value(std::move(o));
-  }
+  std::vector<Level> stack_;  // kept between calls by JsonParser
 };
 
 // ---------------------------------------------------------------------------
-// Slow path: strict reader for everything simdjson rejected.
+// Slow path: strict reader for everything simdjson rejected. An explicit
+// stack of open containers replaces recursion (see above).
 
 class SlowParser {
  public:
-  explicit SlowParser(std::string_view text) : begin_(text.data()), p_(text.data()), end_(text.data() + text.size()) {}
+  /// `secret`: the text is decrypted plaintext; wipe the temporary copies
+  /// (strings decoded from base64, a partial tree on failure).
+  SlowParser(std::string_view text, const DecodeLimits& limits, bool secret)
+      : begin_(text.data()), p_(text.data()), end_(text.data() + text.size()), limits_(limits), secret_(secret) {}
 
   Value parse_document() {
     // Autobahn decodes the frame as UTF-8 before parsing: check that first.
     if (!is_valid_utf8(std::string_view(begin_, static_cast<std::size_t>(end_ - begin_)))) {
       throw Error(ErrorCode::kInvalidUtf8, "JSON: input is not valid UTF-8");
     }
-    skip_ws();
-    Value v = parse_value(0);
+    ValueBuilder b(static_cast<std::size_t>(end_ - begin_), limits_);
+    b.set_wipe_on_failure(secret_);
+    std::vector<char> open;  // '[' or '{' per open container, innermost last
+    bool need_value = true;
+    for (;;) {
+      if (need_value) {
+        skip_ws();
+        if (!open.empty() && open.back() == '{') {
+          if (p_ == end_ || *p_ != '"') fail("expected a string key");
+          ++p_;
+          std::string key;
+          parse_string_body(key);  // keys are never binary (Python scans them with scanstring)
+          skip_ws();
+          if (p_ == end_ || *p_ != ':') fail("expected ':'");
+          ++p_;
+          skip_ws();
+          b.text(std::move(key));
+        }
+        if (p_ == end_) fail("unexpected end of input");
+        const char c = *p_;
+        if (c == '[' || c == '{') {
+          if (open.size() >= kMaxJsonDepth) fail("nesting too deep");
+          ++p_;
+          if (c == '[') {
+            b.begin_array(0, true);
+          } else {
+            b.begin_map(0, true);
+          }
+          open.push_back(c);
+          skip_ws();
+          if (p_ < end_ && *p_ == (c == '[' ? ']' : '}')) {
+            ++p_;
+            b.end_indefinite();
+            open.pop_back();
+            need_value = false;
+          }
+          continue;
+        }
+        parse_scalar(b);
+        need_value = false;
+        continue;
+      }
+      if (open.empty()) break;
+      skip_ws();
+      const bool in_array = open.back() == '[';
+      if (p_ == end_) fail(in_array ? "unterminated array" : "unterminated object");
+      if (*p_ == ',') {
+        ++p_;
+        need_value = true;
+      } else if (*p_ == (in_array ? ']' : '}')) {
+        ++p_;
+        b.end_indefinite();
+        open.pop_back();
+      } else {
+        fail(in_array ? "expected ',' or ']'" : "expected ',' or '}'");
+      }
+    }
     skip_ws();
     if (p_ != end_) fail("trailing content after the JSON value");
-    return v;
+    return b.take();
   }
 
  private:
@@ -156,125 +247,63 @@ class SlowParser {
 
   static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-  Value parse_value(std::size_t depth) {
-    if (p_ == end_) fail("unexpected end of input");
+  /// One non-container value at p_ (p_ < end_).
+  void parse_scalar(ValueBuilder& b) {
     switch (*p_) {
-      case '{':
-        return parse_object(depth + 1);
-      case '[':
-        return parse_array(depth + 1);
       case '"': {
         ++p_;
         std::string s;
         parse_string_body(s);
-        return string_value(s);
+        if (!s.empty() && s[0] == '\0') {
+          struct Wipe {
+            std::string& s;
+            bool on;
+            ~Wipe() {
+              if (on) sodium_memzero(s.data(), s.size());
+            }
+          } wipe{s, secret_};
+          put_string(s, b);
+        } else {
+          b.text(std::move(s));  // moved, not copied: no second copy to wipe
+        }
+        return;
       }
       case 't':
         expect_word("true");
-        return Value(true);
+        b.scalar(Value(true));
+        return;
       case 'f':
         expect_word("false");
-        return Value(false);
+        b.scalar(Value(false));
+        return;
       case 'n':
         expect_word("null");
-        return Value();
+        b.scalar(Value());
+        return;
       case 'N':
         expect_word("NaN");
-        return Value(std::numeric_limits<double>::quiet_NaN());
+        b.scalar(Value(std::numeric_limits<double>::quiet_NaN()));
+        return;
       case 'I':
         expect_word("Infinity");
-        return Value(std::numeric_limits<double>::infinity());
+        b.scalar(Value(std::numeric_limits<double>::infinity()));
+        return;
       case '-':
         if (end_ - p_ >= 2 && p_[1] == 'I') {
           expect_word("-Infinity");
-          return Value(-std::numeric_limits<double>::infinity());
+          b.scalar(Value(-std::numeric_limits<double>::infinity()));
+          return;
         }
-        return parse_number();
+        b.scalar(parse_number());
+        return;
       default:
-        if (is_digit(*p_)) return parse_number();
+        if (is_digit(*p_)) {
+          b.scalar(parse_number());
+          return;
+        }
         fail("unexpected character");
     }
   }
-
-  Value parse_array(std::size_t depth) {
-    if (depth > kMaxJsonDepth) fail("nesting too deep");
-    ++p_;  // '['
-    Array a;
-    skip_ws();
-    if (p_ < end_ && *p_ == ']') {
-      ++p_;
-      return Value(std::move(a));
-    }
-    for (;;) {
-      skip_ws();
-      a.push_back(parse_value(depth));
-      skip_ws();
-      if (p_ == end_) fail("unterminated array");
-      if (*p_ == ',') {
-        ++p_;
-      } else if (*p_ == ']') {
-        ++p_;
-        return Value(std::move(a));
-      } else {
-        fail("expected ',' or ']'");
-      }
-    }
-  }
-
-  Value parse_object(std::size_t depth) {
-    if (depth > kMaxJsonDepth) fail("nesting too deep");
-    ++p_;  // '{'
-    Object o;
-    std::unordered_map<std::string, std::size_t> index;  // used once o outgrows a linear scan
-    skip_ws();
-    if (p_ < end_ && *p_ == '}') {
-      ++p_;
-      return Value(std::move(o));
-    }
-    for (;;) {
-      skip_ws();
-      if (p_ == end_ || *p_ != '"') fail("expected a string key");
-      ++p_;
-      std::string key;
-      parse_string_body(key);  // keys are never binary (Python scans them with scanstring)
-      skip_ws();
-      if (p_ == end_ || *p_ != ':') fail("expected ':'");
-      ++p_;
-      skip_ws();
-      Value v = parse_value(depth);
-      std::size_t pos = o.size();
-      if (o.size() < kLinearDedupMax) {
-        for (std::size_t i = 0; i < o.size(); ++i) {
-          if (o[i].first == key) {
-            pos = i;
-            break;
-          }
-        }
-      } else {
-        if (index.empty()) {
-          for (std::size_t i = 0; i < o.size(); ++i) index.emplace(o[i].first, i);
-        }
-        auto [it, inserted] = index.try_emplace(key, o.size());
-        pos = it->second;
-      }
-      if (pos == o.size()) {
-        o.emplace_back(std::move(key), std::move(v));
-      } else {
-        o[pos].second = std::move(v);
-      }
-      skip_ws();
-      if (p_ == end_) fail("unterminated object");
-      if (*p_ == ',') {
-        ++p_;
-      } else if (*p_ == '}') {
-        ++p_;
-        return Value(std::move(o));
-      } else {
-        fail("expected ',' or '}'");
-      }
-    }
-  }
-
   // Python's NUMBER_RE: -?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?
   Value parse_number() {
     const char* start = p_;
@@ -302,7 +331,13 @@ class SlowParser {
       is_float = true;
     }
     std::string_view token(start, static_cast<std::size_t>(p_ - start));
-    if (!is_float) return Value::integer_from_decimal(token);
+    if (!is_float) {
+      // Only literals beyond 64 bits become BigInt; 20 digits always fit the check.
+      if (token.size() > 20 && token.size() - (token[0] == '-' ? 1 : 0) > limits_.max_bignum_digits) {
+        bignum_too_long(limits_);
+      }
+      return Value::integer_from_decimal(token);
+    }
     return Value(parse_float(token));
   }
 
@@ -394,7 +429,13 @@ class SlowParser {
   }
 
   /// Reads a string body after the opening quote, through the closing quote.
+  /// Reserves the raw length first (the decoded string is never longer), so
+  /// `out` is not reallocated while it grows: a reallocation would free a
+  /// block holding part of the string, unwiped.
   void parse_string_body(std::string& out) {
+    const char* q = p_;
+    while (q < end_ && *q != '"') q += (*q == '\\') ? 2 : 1;
+    out.reserve(static_cast<std::size_t>(std::min(q, end_) - p_));
     for (;;) {
       const char* q = find_special(p_, end_);
       out.append(p_, static_cast<std::size_t>(q - p_));
@@ -459,6 +500,8 @@ class SlowParser {
   const char* begin_;
   const char* p_;
   const char* end_;
+  const DecodeLimits& limits_;
+  bool secret_;
 };
 
 /// Above this size json_parse() uses a throwaway parser so that a thread's
@@ -467,24 +510,68 @@ constexpr std::size_t kThreadCacheMaxInput = 2u << 20;
 
 }  // namespace
 
-struct JsonParser::Impl {
+namespace {
+
+/// Parser state kept between calls (JsonParser, json_parse's thread cache,
+/// json_parse_secret's wiping cache).
+struct ReaderState {
   simdjson::dom::parser parser;
   simdjson::dom::document doc;
   std::unique_ptr<char[]> buf;  // input copy with SIMDJSON_PADDING bytes after it
   std::size_t buf_cap = 0;      // usable bytes in buf before the padding
   std::size_t dom_cap = 0;      // capacity allocated in parser and doc
+  DomConverter converter;       // keeps its iterator stack between calls
+  bool last_ok = false;         // the last parse_into_document succeeded (wipe: tape/strings used)
 
-  Value parse(std::string_view text) {
+  Value parse(std::string_view text, const DecodeLimits& limits, bool secret = false) {
+    binary_detail::check_input_size(text.size(), limits, "JSON");
     const std::size_t n = text.size();
     if (n <= simdjson::SIMDJSON_MAXSIZE_BYTES && reserve(n)) {
       std::memcpy(buf.get(), text.data(), n);
       std::memset(buf.get() + n, 0, simdjson::SIMDJSON_PADDING);
       simdjson::dom::element root;
+      last_ok = false;
       if (parser.parse_into_document(doc, buf.get(), n, false).get(root) == simdjson::SUCCESS) {
-        return DomConverter().convert(root);
+        last_ok = true;
+        return converter.convert(root, n, limits, secret);
       }
     }
-    return SlowParser(text).parse_document();
+    return SlowParser(text, limits, secret).parse_document();
+  }
+
+  /// Zeroes what the last parse of `n` input bytes left in the buffers kept
+  /// between calls: the input copy, simdjson's string buffer (every unescaped
+  /// string) and its tape (numbers, string offsets). The structural index
+  /// array holds only positions. After a successful parse only the used
+  /// parts are wiped: the tape's root entry gives its length, and strings are
+  /// stored in tape order (4-byte length, bytes, NUL), so the last string
+  /// entry ends the used part of the string buffer. (Wiping whole buffers,
+  /// 8n bytes of tape alone, cost +35..63% instructions per received message
+  /// in bench/gate_driver's receiver paths; see the commit.) Otherwise the
+  /// bound simdjson writes within: tape n + 3 entries, strings 5n/3 + padding.
+  void wipe(std::size_t n) noexcept {
+    if (buf) sodium_memzero(buf.get(), std::min(n, buf_cap));
+    if (dom_cap == 0) return;
+    const std::size_t m = std::min(n, dom_cap);
+    std::size_t tape_used = m + 3;
+    std::size_t strings_used = 5 * m / 3 + simdjson::SIMDJSON_PADDING;
+    if (last_ok && doc.tape) {
+      tape_used = std::min<std::size_t>(tape_used, (doc.tape[0] & simdjson::internal::JSON_VALUE_MASK) + 1);
+      std::size_t end = 0;
+      for (std::size_t i = tape_used; i-- > 0;) {
+        if ((doc.tape[i] >> 56) == '"') {
+          const std::size_t off = doc.tape[i] & simdjson::internal::JSON_VALUE_MASK;
+          std::uint32_t len;
+          std::memcpy(&len, doc.string_buf.get() + off, sizeof len);
+          end = off + sizeof len + len + 1;
+          break;
+        }
+      }
+      strings_used = std::min(strings_used, end);
+    }
+    last_ok = false;
+    if (doc.string_buf && strings_used) sodium_memzero(doc.string_buf.get(), strings_used);
+    if (doc.tape) sodium_memzero(doc.tape.get(), tape_used * sizeof(std::uint64_t));
   }
 
   // Grows buffers geometrically so that slowly growing frames do not
@@ -492,6 +579,7 @@ struct JsonParser::Impl {
   bool reserve(std::size_t n) {
     if (n > buf_cap || !buf) {
       std::size_t cap = std::max({n, buf_cap + buf_cap / 2, std::size_t{4096}});
+      if (buf) sodium_memzero(buf.get(), buf_cap);  // may hold an earlier secret (json_parse_secret)
       buf.reset(new (std::nothrow) char[cap + simdjson::SIMDJSON_PADDING]);
       if (!buf) {
         buf_cap = 0;
@@ -502,6 +590,7 @@ struct JsonParser::Impl {
     if (n > dom_cap || dom_cap == 0) {
       std::size_t cap = std::max({n, dom_cap + dom_cap / 2, std::size_t{4096}});
       cap = std::min(cap, static_cast<std::size_t>(simdjson::SIMDJSON_MAXSIZE_BYTES));
+      wipe(dom_cap);  // simdjson frees the old buffers without wiping them
       if (parser.allocate(cap, kMaxJsonDepth) != simdjson::SUCCESS || doc.allocate(cap) != simdjson::SUCCESS) {
         dom_cap = 0;
         return false;
@@ -512,20 +601,59 @@ struct JsonParser::Impl {
   }
 };
 
+}  // namespace
+
+struct JsonParser::Impl {
+  ReaderState state;
+};
+
 JsonParser::JsonParser() : impl_(std::make_unique<Impl>()) {}
 JsonParser::~JsonParser() = default;
 JsonParser::JsonParser(JsonParser&&) noexcept = default;
 JsonParser& JsonParser::operator=(JsonParser&&) noexcept = default;
 
-Value JsonParser::parse(std::string_view text) {
+Value JsonParser::parse(std::string_view text) { return parse(text, DecodeLimits{}); }
+
+Value JsonParser::parse(std::string_view text, const DecodeLimits& limits) {
   if (!impl_) impl_ = std::make_unique<Impl>();  // moved-from parser stays usable
-  return impl_->parse(text);
+  return impl_->state.parse(text, limits);
 }
 
-Value json_parse(std::string_view text) {
-  if (text.size() > kThreadCacheMaxInput) return JsonParser().parse(text);
+Value json_parse(std::string_view text) { return json_parse(text, DecodeLimits{}); }
+
+Value json_parse(std::string_view text, const DecodeLimits& limits) {
+  if (text.size() > kThreadCacheMaxInput) return JsonParser().parse(text, limits);
   thread_local JsonParser parser;
-  return parser.parse(text);
+  return parser.parse(text, limits);
 }
+
+namespace json_internal {
+
+Value json_parse_secret(std::string_view text, const DecodeLimits& limits) {
+  // A cache of its own (not json_parse's) whose buffers are wiped after every
+  // parse, however it ends, and when the thread exits.
+  struct Wiping {
+    ReaderState state;
+    Wiping() = default;
+    Wiping(const Wiping&) = delete;
+    Wiping& operator=(const Wiping&) = delete;
+    ~Wiping() { state.wipe(std::max(state.buf_cap, state.dom_cap)); }
+  };
+  struct WipeAfter {
+    ReaderState& state;
+    std::size_t n;
+    ~WipeAfter() { state.wipe(n); }
+  };
+  if (text.size() > kThreadCacheMaxInput) {
+    Wiping big;  // as json_parse: a huge plaintext does not pin the thread's buffers
+    WipeAfter after{big.state, text.size()};
+    return big.state.parse(text, limits, true);
+  }
+  thread_local Wiping wiping;
+  WipeAfter after{wiping.state, text.size()};
+  return wiping.state.parse(text, limits, true);
+}
+
+}  // namespace json_internal
 
 }  // namespace wampbox

@@ -1,6 +1,7 @@
 // JSON as Autobahn|Python writes it (json.dumps with separators=(',', ':'),
 // ensure_ascii=False and its bytes hook). The reader is json_read.cc.
 #include <simdjson.h>
+#include <sodium.h>
 
 #include <algorithm>
 #include <array>

@@ -4,6 +4,8 @@
 // escaper (SSE2 scan, json_internal::find_special) for all of them.
 #pragma once
 
+#include <sodium.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
@@ -56,14 +58,32 @@ class Sink {
   char*& ptr() { return p_; }  // after ensure()
   /// Trims the buffer to what was written.
   void finish() { s_.resize(static_cast<std::size_t>(p_ - data())); }
-  /// Leaves the buffer as it was before this Sink.
-  void abandon() { s_.resize(base_); }
+  /// Leaves the buffer as it was before this Sink, wiping what was written:
+  /// the target may be a plaintext scratch buffer (PayloadCodec::encode_into),
+  /// whose callers wipe only size() bytes.
+  void abandon() {
+    sodium_memzero(data() + base_, s_.size() - base_);
+    s_.resize(base_);
+  }
 
  private:
   char* data() { return reinterpret_cast<char*>(s_.data()); }
+  /// Grows in place when the capacity allows; otherwise moves to a new
+  /// buffer and wipes the old one before it is freed (the container's own
+  /// reallocation would free it unwiped, and it may hold plaintext).
   WAMPBOX_JSON_NOINLINE void grow(std::size_t n) {
-    std::size_t used = static_cast<std::size_t>(p_ - data());
-    s_.resize(std::max(used + n, s_.size() * 2));
+    const std::size_t used = static_cast<std::size_t>(p_ - data());
+    const std::size_t want = std::max(used + n, s_.size() * 2);
+    if (want <= s_.capacity()) {
+      s_.resize(want);
+    } else {
+      Buffer bigger;
+      bigger.reserve(want);
+      bigger.resize(want);
+      std::memcpy(reinterpret_cast<char*>(bigger.data()), data(), used);
+      sodium_memzero(data(), s_.size());
+      s_.swap(bigger);
+    }
     p_ = data() + used;
     end_ = data() + s_.size();
   }

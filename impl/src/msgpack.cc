@@ -183,6 +183,7 @@ class Visitor : public msgpack::null_visitor {
     return true;
   }
   bool visit_str(const char* v, std::uint32_t size) {
+    b_.check_string_size(size);
     if (size == 0) {
       b_.text(std::string());
       return true;
@@ -192,6 +193,7 @@ class Visitor : public msgpack::null_visitor {
     return true;
   }
   bool visit_bin(const char* v, std::uint32_t size) {
+    b_.check_string_size(size);
     Binary bin;
     if (size != 0) {
       const auto* p = reinterpret_cast<const std::uint8_t*>(v);
@@ -247,8 +249,11 @@ Bytes msgpack_write(const Value& v) {
   return out;
 }
 
-Value msgpack_parse(std::span<const std::uint8_t> data) {
-  binary_detail::ValueBuilder builder(data.size());
+Value msgpack_parse(std::span<const std::uint8_t> data) { return msgpack_parse(data, DecodeLimits{}); }
+
+Value msgpack_parse(std::span<const std::uint8_t> data, const DecodeLimits& limits) {
+  binary_detail::check_input_size(data.size(), limits, "MessagePack");
+  binary_detail::ValueBuilder builder(data.size(), limits);
   Visitor visitor(builder);
   std::size_t off = 0;
   const bool ok = msgpack::parse(reinterpret_cast<const char*>(data.data()), data.size(), off, visitor);

@@ -15,6 +15,25 @@ Value::Value(std::uint64_t u) {
   }
 }
 
+namespace {
+const char* kind_name(Value::Kind k) {
+  static constexpr const char* kNames[] = {"null",  "bool",   "int",    "uint",  "bigint",
+                                           "float", "string", "binary", "array", "object"};
+  return kNames[static_cast<int>(k)];
+}
+}  // namespace
+
+void Value::throw_wrong_kind(Kind wanted) const {
+  throw Error(ErrorCode::kInvalidArgument,
+              std::string("Value: as_") + kind_name(wanted) + "() on a " + kind_name(kind()) + " value");
+}
+
+long Value::use_count() const noexcept {
+  if (const auto* a = std::get_if<std::shared_ptr<Array>>(&v_)) return a->use_count();
+  if (const auto* o = std::get_if<std::shared_ptr<Object>>(&v_)) return o->use_count();
+  return 0;
+}
+
 Value Value::integer_from_decimal(std::string_view s) {
   std::string_view digits = s;
   bool negative = false;

@@ -206,12 +206,12 @@ TEST(Cryptobox, MissingRoleThrowsUnlessAutobahnFallback) {
   KeyRing pub_ring = ring_with(kPrefix, originator_key());
   const std::string uri = std::string(kPrefix) + "x";
   PayloadCodec strict(pub_ring);
-  EXPECT_EQ(error_of([&] { strict.encode(Role::kResponder, uri, Value(Array{}), Value(Object{})); }).code(),
+  EXPECT_EQ(error_of([&] { (void)strict.encode(Role::kResponder, uri, Value(Array{}), Value(Object{})); }).code(),
             ErrorCode::kMissingRole);
   Bytes out;
   std::string scratch;
   EXPECT_EQ(error_of([&] {
-              strict.encode_into(Role::kResponder, uri, Value(Array{}), Value(Object{}), out, scratch);
+              (void)strict.encode_into(Role::kResponder, uri, Value(Array{}), Value(Object{}), out, scratch);
             }).code(),
             ErrorCode::kMissingRole);
 
@@ -224,8 +224,8 @@ TEST(Cryptobox, MissingRoleThrowsUnlessAutobahnFallback) {
   // Decoding always needs the box: the fallback is only about sending.
   auto enc = strict.encode(Role::kOriginator, uri, Value(Array{}), Value(Object{}));
   ASSERT_TRUE(enc);
-  EXPECT_EQ(error_of([&] { strict.decode(Role::kResponder, uri, *enc); }).code(), ErrorCode::kMissingRole);
-  EXPECT_EQ(error_of([&] { lax.decode(Role::kResponder, uri, *enc); }).code(), ErrorCode::kMissingRole);
+  EXPECT_EQ(error_of([&] { (void)strict.decode(Role::kResponder, uri, *enc); }).code(), ErrorCode::kMissingRole);
+  EXPECT_EQ(error_of([&] { (void)lax.decode(Role::kResponder, uri, *enc); }).code(), ErrorCode::kMissingRole);
 }
 
 TEST(Cryptobox, NoKeyMeansPlaintextOnSendAndAnErrorOnReceive) {
@@ -235,12 +235,12 @@ TEST(Cryptobox, NoKeyMeansPlaintextOnSendAndAnErrorOnReceive) {
   EXPECT_FALSE(codec.encode_with_fixed_nonce(Role::kOriginator, "com.other.x", Value(), Value(), counting_nonce()));
   auto enc = codec.encode(Role::kOriginator, std::string(kPrefix) + "x", Value(Array{}), Value(Object{}));
   ASSERT_TRUE(enc);
-  EXPECT_EQ(error_of([&] { codec.decode(Role::kResponder, "com.other.x", *enc); }).code(), ErrorCode::kNoKey);
+  EXPECT_EQ(error_of([&] { (void)codec.decode(Role::kResponder, "com.other.x", *enc); }).code(), ErrorCode::kNoKey);
 
   KeyRing empty;
   PayloadCodec none(empty);
   EXPECT_FALSE(none.encode(Role::kOriginator, "a", Value(), Value()));
-  EXPECT_EQ(error_of([&] { none.decode(Role::kResponder, "a", *enc); }).code(), ErrorCode::kNoKey);
+  EXPECT_EQ(error_of([&] { (void)none.decode(Role::kResponder, "a", *enc); }).code(), ErrorCode::kNoKey);
 }
 
 TEST(Cryptobox, LongestCharacterPrefixBeatsTheDefault) {
@@ -258,14 +258,14 @@ TEST(Cryptobox, LongestCharacterPrefixBeatsTheDefault) {
   KeyRing sample_as_default = ring_with("", full_key());
   EXPECT_EQ(PayloadCodec(sample_as_default).decode(Role::kResponder, uri, *enc).args, Value(Array{Value(1)}));
   KeyRing other_default = ring_with("", Key::from_single_private(kResponderPriv));
-  EXPECT_EQ(error_of([&] { PayloadCodec(other_default).decode(Role::kResponder, uri, *enc); }).code(),
+  EXPECT_EQ(error_of([&] { (void)PayloadCodec(other_default).decode(Role::kResponder, uri, *enc); }).code(),
             ErrorCode::kDecryptFailed);
 
   // A URI outside the prefix uses the default key.
   auto dflt = codec.encode(Role::kOriginator, "net.x", Value(Array{}), Value(Object{}));
   ASSERT_TRUE(dflt);
   EXPECT_NO_THROW(PayloadCodec(other_default).decode(Role::kResponder, "net.x", *dflt));
-  EXPECT_EQ(error_of([&] { PayloadCodec(sample_as_default).decode(Role::kResponder, "net.x", *dflt); }).code(),
+  EXPECT_EQ(error_of([&] { (void)PayloadCodec(sample_as_default).decode(Role::kResponder, "net.x", *dflt); }).code(),
             ErrorCode::kDecryptFailed);
 }
 
@@ -287,7 +287,7 @@ TEST(Cryptobox, WrongKeyFailsToDecrypt) {
   KeyRing wrong = ring_with(kPrefix, Key::from_single_private(kOriginatorPriv));
   auto enc = PayloadCodec(good).encode(Role::kOriginator, kWorkedExampleUri, hello_args(), empty_kwargs());
   ASSERT_TRUE(enc);
-  EXPECT_EQ(error_of([&] { PayloadCodec(wrong).decode(Role::kResponder, kWorkedExampleUri, *enc); }).code(),
+  EXPECT_EQ(error_of([&] { (void)PayloadCodec(wrong).decode(Role::kResponder, kWorkedExampleUri, *enc); }).code(),
             ErrorCode::kDecryptFailed);
 }
 
@@ -308,7 +308,7 @@ TEST(Cryptobox, UriMismatch) {
   const std::string a = std::string(kPrefix) + "a", b = std::string(kPrefix) + "b";
   auto enc = codec.encode(Role::kOriginator, a, Value(Array{}), Value(Object{}));
   ASSERT_TRUE(enc);
-  Error e = error_of([&] { codec.decode(Role::kResponder, b, *enc); });
+  Error e = error_of([&] { (void)codec.decode(Role::kResponder, b, *enc); });
   EXPECT_EQ(e.code(), ErrorCode::kUriMismatch);
   EXPECT_EQ(e.wamp_uri(), "wamp.error.encryption.trusted_uri_mismatch");
 
@@ -325,10 +325,10 @@ TEST(Cryptobox, EncSerializerIsCheckedOnlyAfterTheMac) {
   ASSERT_TRUE(enc);
   EncodedPayload msgpack = *enc;
   msgpack.enc_serializer = "msgpack";
-  EXPECT_EQ(error_of([&] { codec.decode(Role::kResponder, kWorkedExampleUri, msgpack); }).code(),
+  EXPECT_EQ(error_of([&] { (void)codec.decode(Role::kResponder, kWorkedExampleUri, msgpack); }).code(),
             ErrorCode::kUnsupportedEncSerializer);
   msgpack.payload.back() ^= 1;
-  EXPECT_EQ(error_of([&] { codec.decode(Role::kResponder, kWorkedExampleUri, msgpack); }).code(),
+  EXPECT_EQ(error_of([&] { (void)codec.decode(Role::kResponder, kWorkedExampleUri, msgpack); }).code(),
             ErrorCode::kDecryptFailed);
 }
 
@@ -339,16 +339,16 @@ TEST(Cryptobox, EncAlgoIsCheckedFirst) {
   ASSERT_TRUE(enc);
   EncodedPayload xbr = *enc;
   xbr.enc_algo = "xbr";
-  EXPECT_EQ(error_of([&] { codec.decode(Role::kResponder, kWorkedExampleUri, xbr); }).code(),
+  EXPECT_EQ(error_of([&] { (void)codec.decode(Role::kResponder, kWorkedExampleUri, xbr); }).code(),
             ErrorCode::kUnsupportedEncAlgo);
   // ... before the key lookup and the MAC.
   xbr.payload.clear();
-  EXPECT_EQ(error_of([&] { codec.decode(Role::kResponder, "com.nokey", xbr); }).code(), ErrorCode::kUnsupportedEncAlgo);
+  EXPECT_EQ(error_of([&] { (void)codec.decode(Role::kResponder, "com.nokey", xbr); }).code(), ErrorCode::kUnsupportedEncAlgo);
   // Then the key, before the MAC.
   EncodedPayload garbage;
   garbage.payload = Bytes(3, 0);
-  EXPECT_EQ(error_of([&] { codec.decode(Role::kResponder, "com.nokey", garbage); }).code(), ErrorCode::kNoKey);
-  EXPECT_EQ(error_of([&] { codec.decode(Role::kResponder, kWorkedExampleUri, garbage); }).code(),
+  EXPECT_EQ(error_of([&] { (void)codec.decode(Role::kResponder, "com.nokey", garbage); }).code(), ErrorCode::kNoKey);
+  EXPECT_EQ(error_of([&] { (void)codec.decode(Role::kResponder, kWorkedExampleUri, garbage); }).code(),
             ErrorCode::kDecryptFailed);
 }
 
@@ -360,14 +360,14 @@ TEST(Cryptobox, TruncatedAndTamperedPayloadsFail) {
   for (std::size_t len = 0; len < enc->payload.size(); ++len) {
     EncodedPayload cut = *enc;
     cut.payload.resize(len);
-    EXPECT_EQ(error_of([&] { codec.decode(Role::kResponder, "com.myapp.encrypted.t", cut); }).code(),
+    EXPECT_EQ(error_of([&] { (void)codec.decode(Role::kResponder, "com.myapp.encrypted.t", cut); }).code(),
               ErrorCode::kDecryptFailed)
         << len;
   }
   for (std::size_t bit = 0; bit < enc->payload.size() * 8; ++bit) {
     EncodedPayload flipped = *enc;
     flipped.payload[bit / 8] ^= static_cast<std::uint8_t>(1u << (bit % 8));
-    EXPECT_EQ(error_of([&] { codec.decode(Role::kResponder, "com.myapp.encrypted.t", flipped); }).code(),
+    EXPECT_EQ(error_of([&] { (void)codec.decode(Role::kResponder, "com.myapp.encrypted.t", flipped); }).code(),
               ErrorCode::kDecryptFailed)
         << bit;
   }
@@ -394,7 +394,7 @@ TEST(Cryptobox, MalformedPlaintext) {
   };
   for (const auto& text : bad) {
     SCOPED_TRACE(text);
-    Error e = error_of([&] { codec.decode(Role::kResponder, uri, seal_raw(text)); });
+    Error e = error_of([&] { (void)codec.decode(Role::kResponder, uri, seal_raw(text)); });
     EXPECT_EQ(e.code(), ErrorCode::kMalformedPlaintext) << e.what();
     EXPECT_EQ(e.wamp_uri(), "wamp.error.encryption.decrypt_error");
   }
@@ -419,13 +419,13 @@ TEST(Cryptobox, EncodeRejectsWrongArgumentKinds) {
   KeyRing ring = ring_with(kPrefix, full_key());
   PayloadCodec codec(ring);
   const std::string uri = "com.myapp.encrypted.x";
-  EXPECT_EQ(error_of([&] { codec.encode(Role::kOriginator, uri, Value("str"), Value()); }).code(),
+  EXPECT_EQ(error_of([&] { (void)codec.encode(Role::kOriginator, uri, Value("str"), Value()); }).code(),
             ErrorCode::kInvalidArgument);
-  EXPECT_EQ(error_of([&] { codec.encode(Role::kOriginator, uri, Value(), Value(Array{})); }).code(),
+  EXPECT_EQ(error_of([&] { (void)codec.encode(Role::kOriginator, uri, Value(), Value(Array{})); }).code(),
             ErrorCode::kInvalidArgument);
-  EXPECT_EQ(error_of([&] { codec.encode(Role::kOriginator, uri, Value(Object{}), Value()); }).code(),
+  EXPECT_EQ(error_of([&] { (void)codec.encode(Role::kOriginator, uri, Value(Object{}), Value()); }).code(),
             ErrorCode::kInvalidArgument);
-  EXPECT_EQ(error_of([&] { codec.encode(Role::kOriginator, "com.myapp.encrypted.\xff", Value(), Value()); }).code(),
+  EXPECT_EQ(error_of([&] { (void)codec.encode(Role::kOriginator, "com.myapp.encrypted.\xff", Value(), Value()); }).code(),
             ErrorCode::kInvalidUtf8);
 }
 
@@ -479,10 +479,10 @@ TEST(Cryptobox, EncodeIntoEmptiesOutOnEveryPathThatDoesNotSeal) {
   EXPECT_FALSE(codec.encode_into(Role::kOriginator, "org.nokey", hello_args(), empty_kwargs(), out, scratch));
   EXPECT_TRUE(out.empty());
   out = warm();
-  EXPECT_THROW(codec.encode_into(Role::kOriginator, kWorkedExampleUri, Value("x"), Value(), out, scratch), Error);
+  EXPECT_THROW((void)codec.encode_into(Role::kOriginator, kWorkedExampleUri, Value("x"), Value(), out, scratch), Error);
   EXPECT_TRUE(out.empty());
   out = warm();
-  EXPECT_THROW(codec.encode_into(Role::kOriginator, kWorkedExampleUri, Value(Array{Value("\xff")}), Value(), out,
+  EXPECT_THROW((void)codec.encode_into(Role::kOriginator, kWorkedExampleUri, Value(Array{Value("\xff")}), Value(), out,
                                  scratch),
                Error);
   EXPECT_TRUE(out.empty());
@@ -490,7 +490,7 @@ TEST(Cryptobox, EncodeIntoEmptiesOutOnEveryPathThatDoesNotSeal) {
   PayloadCodec responder_only(one_sided);
   out = warm();
   EXPECT_THROW(
-      responder_only.encode_into(Role::kOriginator, kWorkedExampleUri, hello_args(), empty_kwargs(), out, scratch),
+      (void)responder_only.encode_into(Role::kOriginator, kWorkedExampleUri, hello_args(), empty_kwargs(), out, scratch),
       Error);
   EXPECT_TRUE(out.empty());
 }

@@ -295,13 +295,13 @@ TEST(JsonWrite, SpotChecks) {
 TEST(JsonWrite, RejectsInvalidUtf8) {
   for (std::string bad : {"\xff", "\xc0\xaf", "\xed\xa0\x80", "\xe2\x82", "\xf4\x90\x80\x80", "abc\x80"}) {
     try {
-      json_write(Value(bad));
+      (void)json_write(Value(bad));
       ADD_FAILURE() << "accepted string value";
     } catch (const Error& e) {
       EXPECT_EQ(e.code(), ErrorCode::kInvalidUtf8);
     }
     try {
-      json_write(Value(Object{{bad, 1}}));
+      (void)json_write(Value(Object{{bad, 1}}));
       ADD_FAILURE() << "accepted key";
     } catch (const Error& e) {
       EXPECT_EQ(e.code(), ErrorCode::kInvalidUtf8);
@@ -371,7 +371,7 @@ TEST(JsonParse, DepthLimit) {
   EXPECT_NO_THROW(json_parse(nested(kMaxJsonDepth, "NaN")));  // fallback path at the limit
   for (std::string_view inner : {"", "1", "NaN"}) {
     try {
-      json_parse(nested(kMaxJsonDepth + 1, inner));
+      (void)json_parse(nested(kMaxJsonDepth + 1, inner));
       ADD_FAILURE() << "accepted depth " << kMaxJsonDepth + 1;
     } catch (const Error& e) {
       EXPECT_EQ(e.code(), ErrorCode::kParseError);

@@ -4,6 +4,7 @@
 #include <span>
 #include <cstdint>
 
+#include "wampbox/limits.h"
 #include "wampbox/value.h"
 
 namespace wampbox {
@@ -16,13 +17,16 @@ namespace wampbox {
 /// deeper than 1024 throw Error(kUnencodable); a string that is not UTF-8
 /// throws Error(kInvalidUtf8). On any error `out` keeps its original size.
 void cbor_write_append(const Value& v, Bytes& out);
-Bytes cbor_write(const Value& v);
+[[nodiscard]] Bytes cbor_write(const Value& v);
 
 /// Decodes exactly one CBOR data item spanning all of `data`. Accepts
 /// half/single/double floats, definite and indefinite lengths, tags 2/3
 /// (bignums); other tags, non-text map keys, undefined/simple values,
 /// truncated or trailing data, invalid UTF-8, or nesting deeper than 1024
-/// throw Error(kParseError/kInvalidUtf8).
-Value cbor_parse(std::span<const std::uint8_t> data);
+/// throw Error(kParseError/kInvalidUtf8); input beyond `limits` throws
+/// Error(kLimitExceeded) (wampbox/limits.h; the one-argument form uses the
+/// defaults). Thread-safe (no shared state).
+[[nodiscard]] Value cbor_parse(std::span<const std::uint8_t> data);
+[[nodiscard]] Value cbor_parse(std::span<const std::uint8_t> data, const DecodeLimits& limits);
 
 }  // namespace wampbox

@@ -9,6 +9,7 @@
 
 #include "wampbox/backend.h"
 #include "wampbox/keyring.h"
+#include "wampbox/limits.h"
 #include "wampbox/value.h"
 
 namespace wampbox {
@@ -51,6 +52,8 @@ struct PayloadCodecOptions {
   /// encode_into's no-allocation promise holds for libsodium; other backends
   /// may allocate per message (docs/backends.md lists allocs_per_msg).
   const CryptoBackend* backend = &libsodium_backend();
+  /// Caps for parsing the decrypted JSON in decode (Error(kLimitExceeded)).
+  DecodeLimits limits;
 };
 
 /// Stateless apart from the keyring it borrows (which must outlive it).
@@ -64,18 +67,18 @@ class PayloadCodec {
   /// go in plaintext), or, with autobahn_plaintext_fallback, when the key
   /// lacks `role`; otherwise throws Error(kMissingRole). `args` must be Array
   /// or Null, `kwargs` Object or Null (Error(kInvalidArgument)).
-  std::optional<EncodedPayload> encode(Role role, std::string_view uri, const Value& args, const Value& kwargs) const;
+  [[nodiscard]] std::optional<EncodedPayload> encode(Role role, std::string_view uri, const Value& args, const Value& kwargs) const;
 
   /// As encode, but with a caller-chosen nonce: for known-answer tests and
   /// reproducible examples only; never reuse a nonce with the same key.
-  std::optional<EncodedPayload> encode_with_fixed_nonce(Role role, std::string_view uri, const Value& args,
+  [[nodiscard]] std::optional<EncodedPayload> encode_with_fixed_nonce(Role role, std::string_view uri, const Value& args,
                                                         const Value& kwargs,
                                                         const std::array<std::uint8_t, kNonceBytes>& nonce) const;
 
   /// Allocation-free hot path: writes the payload into `out` (replaced), using
   /// `scratch` for the plaintext (wiped after use). Returns false where encode
   /// would return nullopt.
-  bool encode_into(Role role, std::string_view uri, const Value& args, const Value& kwargs, Bytes& out,
+  [[nodiscard]] bool encode_into(Role role, std::string_view uri, const Value& args, const Value& kwargs, Bytes& out,
                    std::string& scratch, const std::array<std::uint8_t, kNonceBytes>* fixed_nonce = nullptr) const;
 
   /// Decrypts with the box for `role` of the key matching `envelope_uri`,
@@ -85,9 +88,35 @@ class PayloadCodec {
   /// only then enc_serializer must be "json" (Error(kUnsupportedEncSerializer));
   /// the plaintext must be a JSON object whose uri is a string, args an array
   /// or null, kwargs an object or null (Error(kMalformedPlaintext)); and with
-  /// check_uri the uri must equal `envelope_uri` (Error(kUriMismatch)). On any
-  /// error no decrypted data is returned and internal plaintext is wiped.
-  DecodedPayload decode(Role role, std::string_view envelope_uri, const EncodedPayload& payload) const;
+  /// check_uri the uri must equal `envelope_uri` (Error(kUriMismatch)). The
+  /// decrypted JSON is parsed with options().limits (Error(kLimitExceeded)).
+  /// On any error no decrypted data is returned, and no error message quotes
+  /// a decrypted byte (the mismatch error names only the envelope URI).
+  ///
+  /// What is wiped (sodium_memzero) before the memory is freed or reused,
+  /// on success and on every error:
+  ///   - the decrypted plaintext buffer;
+  ///   - the JSON reader's buffers for it: its copy of the input, simdjson's
+  ///     string buffer and tape (a per-thread parser kept only for decrypted
+  ///     data, wiped after every parse and when the thread exits);
+  ///   - the fallback reader's strings (reserved once, never reallocated)
+  ///     and, when the parse fails, the partial value tree;
+  ///   - the parsed document's strings, keys and numbers-as-text, except the
+  ///     args/kwargs returned (shared, not copied).
+  /// Not wiped:
+  ///   - the returned DecodedPayload (uri, args, kwargs): the caller owns it,
+  ///     and Value's destructor does not wipe;
+  ///   - strings of up to 15 bytes that a container's growth moved (they live
+  ///     inline in the std::string object, and the old buffer is freed as it
+  ///     is: the fast reader sizes containers exactly, so this happens only in
+  ///     the fallback reader, for documents simdjson rejects);
+  ///   - doubles, ints and bools of the plaintext in the freed container
+  ///     buffers of the parsed document (strings are wiped, scalars are not).
+  /// Encoding: encode_into's `scratch` holds the plaintext only while it is
+  /// sealed; it is wiped after use, and the JSON writer wipes each buffer it
+  /// outgrows before freeing it. tests/unit/secret_scan_test.cc checks these
+  /// promises by searching every freed heap block for a marker plaintext.
+  [[nodiscard]] DecodedPayload decode(Role role, std::string_view envelope_uri, const EncodedPayload& payload) const;
 
   const KeyRing& keyring() const noexcept { return *ring_; }
   const PayloadCodecOptions& options() const noexcept { return options_; }

@@ -28,6 +28,7 @@ enum class ErrorCode {
   kInvalidUtf8,           // text that is not valid UTF-8
   kInvalidBase64,         // JSON binary string ("\u0000"+base64) not valid base64
   kUnencodable,           // value the target serializer cannot represent
+  kLimitExceeded,         // input beyond a DecodeLimits cap (wampbox/limits.h)
   // WAMP message layer
   kProtocolError,         // well-formed serialization, invalid WAMP message
   kInvalidArgument,       // API misuse (e.g. wrong Message fields)

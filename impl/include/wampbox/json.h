@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "wampbox/limits.h"
 #include "wampbox/value.h"
 
 namespace wampbox {
@@ -19,7 +20,7 @@ namespace wampbox {
 /// Binary as the string "\u0000" + base64. Strings must be valid UTF-8
 /// (throws Error(kInvalidUtf8) otherwise).
 void json_write_append(const Value& v, std::string& out);
-std::string json_write(const Value& v);
+[[nodiscard]] std::string json_write(const Value& v);
 
 /// Parses one JSON text (simdjson) into a Value with Autobahn's reading rules:
 /// NaN/Infinity/-Infinity accepted; integers of any size; numbers with '.' or
@@ -27,8 +28,12 @@ std::string json_write(const Value& v);
 /// decoded as strict base64, Error(kInvalidBase64) if not); duplicate keys
 /// keep the last value. Trailing non-whitespace, invalid UTF-8 or any syntax
 /// error throws Error(kParseError / kInvalidUtf8). Nesting deeper than
-/// kMaxJsonDepth throws Error(kParseError).
-Value json_parse(std::string_view text);
+/// kMaxJsonDepth throws Error(kParseError). Input beyond `limits` throws
+/// Error(kLimitExceeded) (wampbox/limits.h; the one-argument form uses the
+/// defaults). Stack use does not grow with nesting. Thread-safe: each thread
+/// reuses its own cached parser.
+[[nodiscard]] Value json_parse(std::string_view text);
+[[nodiscard]] Value json_parse(std::string_view text, const DecodeLimits& limits);
 
 inline constexpr std::size_t kMaxJsonDepth = 1024;
 
@@ -40,7 +45,8 @@ class JsonParser {
   ~JsonParser();
   JsonParser(JsonParser&&) noexcept;
   JsonParser& operator=(JsonParser&&) noexcept;
-  Value parse(std::string_view text);
+  [[nodiscard]] Value parse(std::string_view text);
+  [[nodiscard]] Value parse(std::string_view text, const DecodeLimits& limits);
 
  private:
   struct Impl;

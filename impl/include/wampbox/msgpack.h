@@ -5,6 +5,7 @@
 #include <span>
 #include <cstdint>
 
+#include "wampbox/limits.h"
 #include "wampbox/value.h"
 
 namespace wampbox {
@@ -17,11 +18,14 @@ namespace wampbox {
 /// accepts). A string that is not UTF-8 throws Error(kInvalidUtf8). On any
 /// error `out` keeps its original size.
 void msgpack_write_append(const Value& v, Bytes& out);
-Bytes msgpack_write(const Value& v);
+[[nodiscard]] Bytes msgpack_write(const Value& v);
 
 /// Decodes exactly one MessagePack object spanning all of `data`. Truncated
 /// or trailing data, invalid UTF-8 in str, non-string map keys, ext types, or
-/// nesting deeper than 1024 throw Error(kParseError/kInvalidUtf8).
-Value msgpack_parse(std::span<const std::uint8_t> data);
+/// nesting deeper than 1024 throw Error(kParseError/kInvalidUtf8); input
+/// beyond `limits` throws Error(kLimitExceeded) (wampbox/limits.h; the
+/// one-argument form uses the defaults). Thread-safe (no shared state).
+[[nodiscard]] Value msgpack_parse(std::span<const std::uint8_t> data);
+[[nodiscard]] Value msgpack_parse(std::span<const std::uint8_t> data, const DecodeLimits& limits);
 
 }  // namespace wampbox

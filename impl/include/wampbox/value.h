@@ -41,6 +41,20 @@ struct Null {
 /// int64 is always kInt, one in (INT64_MAX, UINT64_MAX] is kUInt, anything
 /// larger in magnitude is kBigInt. Equality is structural, except that floats
 /// compare by bit pattern (so NaN == NaN and 0.0 != -0.0).
+///
+/// The as_*() accessors throw Error(ErrorCode::kInvalidArgument) when the
+/// Value holds another kind (never std::bad_variant_access).
+///
+/// Thread safety: arrays and objects are shared between copies and copied on
+/// the first non-const access (copy-on-write; the share count is atomic, as
+/// std::shared_ptr's). So, as for std::string: const access to one Value, or
+/// to different Values, from several threads at once is safe, including
+/// Values that are copies of each other (they share a container until one is
+/// mutated: the non-const as_array()/as_object() of a shared container copies
+/// it, and never writes to the shared one). Concurrent access to the *same*
+/// Value object where one thread uses a non-const member needs the caller's
+/// synchronisation. A Value's destructor does not wipe its contents (see
+/// cryptobox.h for what decrypting wipes).
 class Value {
  public:
   enum class Kind { kNull, kBool, kInt, kUInt, kBigInt, kFloat, kString, kBinary, kArray, kObject };
@@ -62,36 +76,48 @@ class Value {
 
   /// From a canonical or non-canonical decimal integer literal; picks
   /// kInt/kUInt/kBigInt. Throws Error(kParseError) if not an integer literal.
-  static Value integer_from_decimal(std::string_view decimal);
+  [[nodiscard]] static Value integer_from_decimal(std::string_view decimal);
 
   Kind kind() const noexcept { return static_cast<Kind>(v_.index()); }
   bool is_null() const noexcept { return kind() == Kind::kNull; }
 
-  bool as_bool() const { return std::get<bool>(v_); }
-  std::int64_t as_int() const { return std::get<std::int64_t>(v_); }
-  std::uint64_t as_uint() const { return std::get<std::uint64_t>(v_); }
-  const BigInt& as_bigint() const { return std::get<BigInt>(v_); }
-  double as_float() const { return std::get<double>(v_); }
-  const std::string& as_string() const { return std::get<std::string>(v_); }
-  const Binary& as_binary() const { return std::get<Binary>(v_); }
-  const Array& as_array() const { return *std::get<std::shared_ptr<Array>>(v_); }
-  Array& as_array() { return mutable_ptr<Array>(); }
-  const Object& as_object() const { return *std::get<std::shared_ptr<Object>>(v_); }
-  Object& as_object() { return mutable_ptr<Object>(); }
+  [[nodiscard]] bool as_bool() const { return get<bool>(Kind::kBool); }
+  [[nodiscard]] std::int64_t as_int() const { return get<std::int64_t>(Kind::kInt); }
+  [[nodiscard]] std::uint64_t as_uint() const { return get<std::uint64_t>(Kind::kUInt); }
+  [[nodiscard]] const BigInt& as_bigint() const { return get<BigInt>(Kind::kBigInt); }
+  [[nodiscard]] double as_float() const { return get<double>(Kind::kFloat); }
+  [[nodiscard]] const std::string& as_string() const { return get<std::string>(Kind::kString); }
+  [[nodiscard]] const Binary& as_binary() const { return get<Binary>(Kind::kBinary); }
+  [[nodiscard]] const Array& as_array() const { return *get<std::shared_ptr<Array>>(Kind::kArray); }
+  [[nodiscard]] Array& as_array() { return mutable_ptr<Array>(Kind::kArray); }
+  [[nodiscard]] const Object& as_object() const { return *get<std::shared_ptr<Object>>(Kind::kObject); }
+  [[nodiscard]] Object& as_object() { return mutable_ptr<Object>(Kind::kObject); }
+
+  /// How many Values share this array/object (1: not shared, so a non-const
+  /// access will not copy it); 0 for other kinds.
+  [[nodiscard]] long use_count() const noexcept;
 
   /// Member lookup in an object; nullptr if absent or not an object.
-  const Value* find(std::string_view key) const;
+  [[nodiscard]] const Value* find(std::string_view key) const;
 
   friend bool operator==(const Value& a, const Value& b);
 
  private:
   // Containers are shared and copied on write so that Value copies are cheap.
   template <class T>
-  T& mutable_ptr() {
-    auto& p = std::get<std::shared_ptr<T>>(v_);
+  const T& get(Kind wanted) const {
+    if (const T* p = std::get_if<T>(&v_)) return *p;
+    throw_wrong_kind(wanted);
+  }
+  template <class T>
+  T& mutable_ptr(Kind wanted) {
+    auto* pp = std::get_if<std::shared_ptr<T>>(&v_);
+    if (pp == nullptr) throw_wrong_kind(wanted);
+    auto& p = *pp;
     if (p.use_count() > 1) p = std::make_shared<T>(*p);
     return *p;
   }
+  [[noreturn]] void throw_wrong_kind(Kind wanted) const;
   std::variant<Null, bool, std::int64_t, std::uint64_t, BigInt, double, std::string, Binary,
                std::shared_ptr<Array>, std::shared_ptr<Object>>
       v_;
