@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   register_crypto_benchmarks();
   register_serialization_benchmarks(inputs);
   register_path_benchmarks(inputs);
+  register_frame_head_benchmarks();
 
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

@@ -32,6 +32,7 @@ inline void set_counters(benchmark::State& state, std::size_t bytes_per_item, do
 void register_crypto_benchmarks();
 void register_serialization_benchmarks(const std::vector<Input>& inputs);
 void register_path_benchmarks(const std::vector<Input>& inputs);
+void register_frame_head_benchmarks();  // bench_frame_heads.cc
 
 }  // namespace wampbox::bench
 
