@@ -300,6 +300,7 @@ Bytes base64_decode(std::string_view in) {
 
 // Hex is libsodium's (constant-time, which suits keys; not on a hot path).
 std::string hex_encode(std::span<const std::uint8_t> in) {
+  if (in.empty()) return {};  // libsodium's arguments are declared non-null; an empty span's data() may be null
   std::string out(in.size() * 2 + 1, '\0');  // sodium_bin2hex writes a terminating NUL
   sodium_bin2hex(out.data(), out.size(), in.data(), in.size());
   out.pop_back();
@@ -308,6 +309,7 @@ std::string hex_encode(std::span<const std::uint8_t> in) {
 
 Bytes hex_decode(std::string_view in) {
   if (in.size() % 2 != 0) throw Error(ErrorCode::kParseError, "hex string has odd length");
+  if (in.empty()) return {};  // sodium_hex2bin's output is declared non-null; an empty Bytes' data() is null
   Bytes out(in.size() / 2);
   std::size_t n = 0;
   const char* end = nullptr;

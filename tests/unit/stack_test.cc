@@ -2,8 +2,14 @@
 // its deepest accepted document, and reject one level more with a typed
 // error, on a thread with a 128 KiB stack (musl's default thread stack).
 // The readers are non-recursive (binary_detail::ValueBuilder), and so are
-// Value's destruction and the frame decoder's checks, or this test crashes
-// (SIGSEGV on the guard page) instead of failing politely.
+// the frame decoder's checks, or this test crashes (SIGSEGV on the guard page)
+// instead of failing politely. Destroying the decoded Value still recurses
+// (Value has the implicit destructor: one std::variant/shared_ptr/vector chain
+// per level); in an optimised build the whole decode + destruction of a
+// 1024-deep document fits in 128 KiB (this test), but AddressSanitizer at -O0
+// inflates every frame with redzones and unoptimised std:: layers, so the
+// sanitizer build runs the same checks on an 8 MiB stack (the usual main-thread size). A non-recursive
+// Value destructor would let the sanitizer build use 128 KiB too.
 #include <gtest/gtest.h>
 #include <pthread.h>
 
@@ -21,7 +27,11 @@
 namespace wampbox {
 namespace {
 
+#if defined(__SANITIZE_ADDRESS__)
+constexpr std::size_t kStackBytes = 8 * 1024 * 1024;  // see the file comment: ASan -O0 frames
+#else
 constexpr std::size_t kStackBytes = 128 * 1024;
+#endif
 constexpr std::size_t kMaxDepth = 1024;
 
 // Runs fn on a fresh thread with a kStackBytes stack; returns what it threw
