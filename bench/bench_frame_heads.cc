@@ -143,6 +143,7 @@ void heads_frame(benchmark::State& state, Serializer s, bool lib, std::size_t n)
     benchmark::DoNotOptimize(frame.data());
     benchmark::ClobberMemory();
   }
+  state.SetItemsProcessed(state.iterations());
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(frame.size()));
 }
 
