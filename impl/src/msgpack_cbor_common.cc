@@ -31,7 +31,12 @@ bool valid_utf8(const char* data, std::size_t size) noexcept {
 }
 
 void Sink::grow(std::size_t n) {
-  std::size_t want = std::max<std::size_t>(pos_ + n, 2 * out_.size());
+  // The slack past a large write keeps the heads that follow it (e.g. the
+  // "kwargs" key after a 64 KiB args string in PPT's inner object) from
+  // doubling the buffer: a second reallocation, copy and zero-fill of the
+  // whole payload (docs/ppt-benchmarks.md).
+  constexpr std::size_t kSlack = 256;
+  std::size_t want = std::max<std::size_t>(pos_ + n + kSlack, 2 * out_.size());
   want = std::max<std::size_t>(want, 256);
   out_.resize(want);
 }

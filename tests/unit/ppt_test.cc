@@ -495,6 +495,35 @@ TEST(PptCipher, Xsalsa20Poly1305IsSecretbox) {
   EXPECT_EQ(error_of([&] { ppt_encrypt("xsalsa20poly1305", k, pt, {}, Bytes(12, 0)); }), ErrorCode::kInvalidArgument);
 }
 
+// ppt_wrap packs into the payload buffer and encrypts in place; it must give
+// exactly the bytes of the two-buffer composition ppt_pack + ppt_encrypt, for
+// both ciphers, every AES-GCM implementation and sizes around block and
+// buffer-growth boundaries.
+TEST(PptWrap, InPlaceSealEqualsPackThenEncrypt) {
+  std::vector<std::pair<std::string, PptCrypto>> cryptos = aes_cryptos();
+  cryptos.emplace_back("xsalsa-only", PptCrypto{});
+  const auto k = key_of(3);
+  for (const auto& [name, crypto] : cryptos) {
+    for (std::string_view cipher : {kPptCipherXsalsa20Poly1305, kPptCipherAes256Gcm}) {
+      if (cipher == kPptCipherAes256Gcm && name == "xsalsa-only") continue;
+      const Bytes nonce(cipher == kPptCipherAes256Gcm ? 12 : 24, 0x5a);
+      for (std::size_t n : {0u, 1u, 15u, 16u, 17u, 200u, 230u, 255u, 256u, 1000u, 4096u, 65536u, 100000u}) {
+        SCOPED_TRACE(name + " " + std::string(cipher) + " n=" + std::to_string(n));
+        Message m = sample_call();
+        m.args = Value(Array{Value(std::string(n, 'q')), Value(1)});
+        m.kwargs = Value(Object{{"k", Value(std::string(n / 3, 'w'))}});
+        const PptAttributes a = attrs("wamp", "cbor", std::string(cipher));
+        const std::span<const std::uint8_t, kKeyBytes> key(k);
+        const Message wrapped = ppt_wrap(m, a, &key, crypto, nonce);
+        const Bytes expect = ppt_encrypt(cipher, k, ppt_pack("cbor", *m.args, *m.kwargs), crypto, nonce);
+        ASSERT_TRUE(wrapped.args && wrapped.args->as_array().size() == 1);
+        EXPECT_EQ(wrapped.args->as_array()[0].as_binary().data, expect);
+        EXPECT_EQ(ppt_unwrap(wrapped, &key, crypto).args, m.args);
+      }
+    }
+  }
+}
+
 TEST(PptCipher, Aes256GcmWithoutAnyImplementationIsTyped) {
   PptCrypto none;
   none.force_aes256gcm_fallback = true;  // and no fallback given

@@ -84,7 +84,9 @@ inline constexpr std::size_t kAesGcmTagBytes = 16;
 /// safe to call from several threads at once.
 struct Aes256GcmImpl {
   const char* name;
-  /// Writes ciphertext || tag (plaintext.size() + 16 bytes) to `out`.
+  /// Writes ciphertext || tag (plaintext.size() + 16 bytes) to `out`. `out`
+  /// may equal plaintext.data() (in place: ppt_wrap encrypts that way); other
+  /// overlaps are not allowed.
   void (*seal)(const std::uint8_t* key, const std::uint8_t* nonce, std::span<const std::uint8_t> plaintext,
                std::uint8_t* out);
   /// Writes the plaintext (ct_tag.size() - 16 bytes, ct_tag.size() >= 16) to
