@@ -287,17 +287,22 @@ def parse_capture(capture_path):
     return recs
 
 
-def frame_attributes(frame, ser):
-    """(type, enc_*/ppt_* attributes, payload bytes or None) of a captured payload frame."""
+def loads_frame(frame, ser):
+    """The WAMP message (a list) of one serialized frame, as Autobahn reads it: JSON with
+    "\\u0000"+base64 strings as bytes, MessagePack, CBOR. Raises what the parser raises."""
     if ser == "json":
         from autobahn.wamp.serializer import _loads
-        obj = _loads(frame.decode("utf-8"))
-    elif ser == "msgpack":
+        return _loads(frame.decode("utf-8"))
+    if ser == "msgpack":
         import msgpack
-        obj = msgpack.unpackb(frame, raw=False)
-    else:
-        import cbor2
-        obj = cbor2.loads(frame)
+        return msgpack.unpackb(frame, raw=False)
+    import cbor2
+    return cbor2.loads(frame)
+
+
+def frame_attributes(frame, ser):
+    """(type, enc_*/ppt_* attributes, payload bytes or None) of a captured payload frame."""
+    obj = loads_frame(frame, ser)
     t = obj[0]
     opts_index = {16: 2, 36: 3, 48: 2, 68: 3, 70: 2, 50: 2, 8: 3}.get(t)
     if opts_index is None:
@@ -348,14 +353,7 @@ class RawClient:
         return cbor2.dumps(obj)
 
     def decode(self, data):
-        if self.ser == "json":
-            from autobahn.wamp.serializer import _loads
-            return _loads(data.decode("utf-8"))
-        if self.ser == "msgpack":
-            import msgpack
-            return msgpack.unpackb(data, raw=False)
-        import cbor2
-        return cbor2.loads(data)
+        return loads_frame(data, self.ser)
 
     def send_frame(self, data, frame_type=0, length=None):
         n = len(data) if length is None else length

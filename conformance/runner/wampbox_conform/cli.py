@@ -3,6 +3,7 @@
     wampbox-conform [run] (--adapter NAME | --cmd 'COMMAND ...') [filters] [outputs]
     wampbox-conform matrix REPORT.json... --html OUT.html
     wampbox-conform adapters
+    wampbox-conform live (--client NAME | --client-cmd 'COMMAND ...') [--transport rs|ws] [--serializer S] ...
 
 Exit codes: 0 conformant (no failing case), 1 at least one failing case,
 2 harness error (bad usage, corpus missing or altered, adapter cannot be
@@ -40,14 +41,16 @@ examples:
   wampbox-conform --cmd 'node my_adapter.js' --layer crypto_box --json r.json
   wampbox-conform --adapter cpp --flag ModifiedTag --tcid crypto_box_test#1-40 --list
   wampbox-conform matrix out/*/report.json --html matrix.html
+  wampbox-conform live --client autobahn --transport ws --serializer json --out out/live   (see live --help)
 
 exit codes: 0 conformant, 1 failing cases, 2 harness error.
 The adapter protocol is specified in conformance/PROTOCOL.md."""
 
 
-def load_registry(path=REGISTRY):
+def load_registry(path=REGISTRY, section="adapters"):
+    """The bundled adapters ("adapters": corpus adapters, "live": live client adapters)."""
     with open(path, encoding="utf-8") as f:
-        return json.load(f)["adapters"]
+        return json.load(f).get(section, {})
 
 
 def expand_command(cmd, build_dir):
@@ -133,6 +136,10 @@ def main(argv=None):
             return cmd_matrix(argv[1:])
         if argv and argv[0] == "adapters":
             return cmd_adapters()
+        if argv and argv[0] == "live":
+            from .live import cmd_live
+            return cmd_live(argv[1:], load_registry(section="live"), expand_command, write_reports,
+                            os.environ.get("WAMPBOX_BUILD_DIR", os.path.join(ROOT, "build")), SafeStdout(sys.stdout))
         if argv and argv[0] == "run":
             argv = argv[1:]
         return cmd_run(argv)
@@ -150,6 +157,11 @@ def main(argv=None):
 def cmd_adapters():
     reg = load_registry()
     for name, a in reg.items():
+        kind = " (defective, for the runner's own tests)" if a.get("defective") else ""
+        print(f"{name:24s} {a.get('description', '')}{kind}")
+        print(f"{'':24s} {' '.join(a['command'])}")
+    print("\nlive client adapters (wampbox-conform live --client NAME; docs/live-conformance.md):")
+    for name, a in load_registry(section="live").items():
         kind = " (defective, for the runner's own tests)" if a.get("defective") else ""
         print(f"{name:24s} {a.get('description', '')}{kind}")
         print(f"{'':24s} {' '.join(a['command'])}")

@@ -83,6 +83,9 @@ def write_junit(report, path):
                 ET.SubElement(tc, "skipped", message="UNSUPPORTED: " + c.get("reason", ""))
             out = ET.SubElement(tc, "system-out")
             out.text = f"flags={','.join(c.get('flags', []))} result={c['result']} judged_as={c.get('judged_as', '')}"
+            if c.get("wire"):
+                # Live mode: the frames the router saw during this scenario.
+                out.text += "\nwire:\n" + c["wire"]
         totals["tests"] += len(cases)
         totals["failures"] += fails
         totals["skipped"] += skips
@@ -162,6 +165,9 @@ input#flt{font-size:13px;padding:3px 6px;width:320px}
 td.fail .why{font-weight:400;text-align:left;white-space:normal;max-width:560px;margin-top:2px}
 pre.ev{font:11px/1.3 'DejaVu Sans Mono',monospace;background:#fff6f6;color:#24292f;border:1px solid #f0b4b4;
 padding:4px 6px;margin:3px 0 0;text-align:left;white-space:pre;overflow-x:auto;max-width:760px;max-height:360px;font-weight:400}
+details.wire{text-align:left;font-weight:400}details.wire summary{font-weight:400;font-size:12px}
+pre.wire{font:11px/1.3 'DejaVu Sans Mono',monospace;background:#f6f8fa;color:#24292f;border:1px solid #d0d7de;
+padding:4px 6px;margin:3px 0 0;text-align:left;white-space:pre;overflow-x:auto;max-width:1100px;max-height:420px}
 """
 
 # The filter matches every word of the query (AND). A verdict word (pass,
@@ -209,9 +215,24 @@ def _agg_cell(e):
     return f'<td class="c {_cell_class(e)}" title="{title}">{txt}{more}</td>'
 
 
+def _wire_details(c):
+    """Live mode: the case's wire log, folded (autobahn-testsuite style), for every verdict."""
+    if not c.get("wire"):
+        return ""
+    n = c.get("wire_frames", c["wire"].count("\n") + 1)
+    return (f'<details class=wire><summary>wire log ({n} frames)</summary>'
+            f'<pre class=wire>{html.escape(c["wire"])}</pre></details>')
+
+
 def _case_cell(c):
     if c is None:
         return '<td class="c none" title="not in this report">&middot;</td>'
+    cell = _case_cell_verdict(c)
+    wire = _wire_details(c)
+    return cell[:-len("</td>")] + wire + "</td>" if wire else cell
+
+
+def _case_cell_verdict(c):
     v = c["verdict"]
     reason = html.escape(c.get("reason", ""), quote=True)
     if v == "pass":
@@ -376,9 +397,9 @@ def _case_groups(impls, head, field, prefix):
 
 
 # Flags whose `acceptable` cases are judged by a declared profile value
-# (kept in step with ops.PROFILE_RULES).
+# (kept in step with ops.PROFILE_RULES; PlaintextReceive is a live-mode profile, live.py).
 PROFILE_FLAGS = (("LowOrderPublicKey", "low_order_keys"), ("PlaintextFallback", "plaintext_fallback"),
-                 ("LaxBase64", "base64"))
+                 ("LaxBase64", "base64"), ("PlaintextReceive", "plaintext_receive"))
 
 
 def _profile_table(impls, head):
