@@ -33,7 +33,8 @@ from wampbox_py.typed import tv, untv  # noqa: E402
 
 PROTOCOL = "wampbox-live/1"
 IMPLEMENTATION = {"name": "Autobahn|Python", "version": autobahn.__version__, "language": "Python",
-                  "description": "asyncio ApplicationSession + autobahn.wamp.cryptobox.KeyRing (Debian python3-autobahn)"}
+                  "description": "asyncio ApplicationSession + autobahn.wamp.cryptobox.KeyRing "
+                                 "(Debian python3-autobahn)"}
 # Autobahn sends plaintext when the matched key lacks the sending box (cryptobox.py encode
 # returns None) and delivers plaintext events on keyed topics (protocol.py checks enc_algo only).
 PROFILE = {"plaintext_fallback": "plaintext", "plaintext_receive": "accept"}
@@ -68,8 +69,8 @@ async def handle(session, msg, timeout):
                 emit({"type": "event", "uri": details.topic or uri, "args": tv(list(a)), "kwargs": tv(kw),
                       "encrypted": bool(details.enc_algo)})
 
-            sub = await asyncio.wait_for(session.subscribe(on_event, uri, options=SubscribeOptions(details_arg="details")),
-                                         timeout)
+            sub = await asyncio.wait_for(
+                session.subscribe(on_event, uri, options=SubscribeOptions(details_arg="details")), timeout)
             return {"id": rid, "status": "ok", "subscription": sub.id}
         if cmd == "register":
             def echo(*a, details=None, **kw):

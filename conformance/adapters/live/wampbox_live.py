@@ -113,7 +113,8 @@ class Client:
                                           "event" if cmd == "subscribe" else "invocation")
                 if "ready" in r:
                     return {"id": rid, "status": "ok"}
-                return {"id": rid, "status": "error", "error": str(r.get("error")), "message": json.dumps(r.get("args"))}
+                return {"id": rid, "status": "error", "error": str(r.get("error")),
+                        "message": json.dumps(r.get("args"), default=repr)}
             if cmd in ("publish", "call"):
                 args = _dumps(untv(msg["args"]) if msg.get("args") else [])
                 kwargs = _dumps(untv(msg["kwargs"]) if msg.get("kwargs") else {})

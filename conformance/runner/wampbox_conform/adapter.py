@@ -72,7 +72,9 @@ class AdapterProcess:
 
     # -- lifecycle -----------------------------------------------------------
 
-    def start(self):
+    def spawn(self):
+        """Starts the process in its own session (process group), stdout non-blocking, stderr
+        drained by a thread. Raises AdapterError("start") if it cannot be started."""
         try:
             self.proc = subprocess.Popen(
                 self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -85,6 +87,9 @@ class AdapterProcess:
         t = threading.Thread(target=self._drain_stderr, args=(self.proc.stderr,), daemon=True)
         t.start()
         self._buf.clear()
+
+    def start(self):
+        self.spawn()
         try:
             self._send({"type": "hello", "protocol": PROTOCOL, "suite_version": self.suite_version})
             msg = self._read(self.handshake_timeout)

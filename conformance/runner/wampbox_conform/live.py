@@ -47,7 +47,8 @@ from .engine import HarnessError, bound_record
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONFORMANCE = os.path.dirname(os.path.dirname(HERE))
 ROOT = os.path.dirname(CONFORMANCE)
-sys.path.insert(0, os.path.join(ROOT, "scripts", "live"))
+sys.path.insert(0, os.path.join(ROOT, "scripts", "live"))  # livelib: router, RawClient, capture, needles
+sys.path.insert(0, os.path.join(ROOT, "scripts"))  # wampbox_py
 
 LIVE_PROTOCOL = "wampbox-live/1"
 LIVE_SUITE = "wampbox-live"
@@ -128,23 +129,12 @@ def values(tag, wide_ints=True):
 
 
 def py_value(t):
-    """Typed value -> Python value, for the plaintext search (livelib.needles_for)."""
-    (kind, x), = t.items()
-    if kind == "null":
-        return None
-    if kind == "bool":
-        return bool(x)
-    if kind == "int":
-        return int(x)
-    if kind == "float":
-        return struct.unpack(">d", bytes.fromhex(x))[0]
-    if kind == "bytes":
-        return bytes.fromhex(x)
-    if kind == "list":
-        return [py_value(e) for e in x]
-    if kind == "dict":
-        return {k: py_value(v) for k, v in x}
-    return x
+    """Typed value -> Python value, for the plaintext search (livelib.needles_for) and the
+    peer's plaintext publication. The shared decoder (wampbox_py.typed.untv) serves here: the
+    verdicts on values compare typed values with the judge's own ops.norm_typed, which stays
+    independent of it (HACKING.md, "Independent readings")."""
+    from wampbox_py.typed import untv
+    return untv(t)
 
 
 def same(a, b):
@@ -282,19 +272,10 @@ class LiveClient(AdapterProcess):
     and notes (events, invocations, refusals it reports on its own) out."""
 
     def start_live(self, hello, timeout):
-        import subprocess
-        import threading
-        import selectors
         try:
-            self.proc = subprocess.Popen(self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         stderr=subprocess.PIPE, cwd=self.cwd, env=self.env, start_new_session=True,
-                                         bufsize=0)
-        except OSError as e:
-            raise HarnessError(f"cannot start the client adapter {self.command!r}: {e}") from e
-        os.set_blocking(self.proc.stdout.fileno(), False)
-        self._sel = selectors.DefaultSelector()
-        self._sel.register(self.proc.stdout, selectors.EVENT_READ)
-        threading.Thread(target=self._drain_stderr, args=(self.proc.stderr,), daemon=True).start()
+            self.spawn()
+        except AdapterError as e:
+            raise HarnessError(f"cannot start the client adapter: {e}") from e
         self.notes = []
         self.rid = 0
         try:
@@ -431,6 +412,9 @@ def _check_values(case, what, got_args, got_kwargs, args, kwargs):
     if not same(got_args, args) or not same(got_kwargs, kwargs):
         case.fail(f"{what} differs from what was sent: got args {short(got_args, 160)} kwargs "
                   f"{short(got_kwargs, 120)}")
+    else:
+        n = lambda t, k: len(t.get(k, [])) if isinstance(t, dict) else 0  # noqa: E731
+        case.notes.append(f"{what}: exactly the {n(args, 'list')} args and {n(kwargs, 'dict')} kwargs sent")
 
 
 def _wire_sent_encrypted(mtype, uri=None, count=None):
@@ -484,7 +468,7 @@ def sc_publish(ctx, case, tag="publish", args_kwargs=None):
             if not (is_empty(got_args, "list") and is_empty(got_kwargs, "dict")):
                 case.fail(f"an empty publication decrypted to args {short(got_args)} kwargs {short(got_kwargs)}")
         else:
-            _check_values(case, "event", got_args, got_kwargs, args, kwargs)
+            _check_values(case, "peer's decrypted event", got_args, got_kwargs, args, kwargs)
     case.wire_checks.append(_wire_sent_encrypted(16, topic, count=1))
 
 
@@ -496,28 +480,40 @@ def sc_publish_after(ctx, case):
     sc_publish(ctx, case, "publish-after-refusals")
 
 
+def _client_call(ctx, case, proc, args, kwargs, answer):
+    """The peer registers `proc`, the client calls it; the peer answers the INVOCATION with
+    a YIELD carrying the payload answer(invocation) returns. Returns (the INVOCATION or None,
+    the client's response); a missing INVOCATION fails the case."""
+    ctx.peer.register(proc)
+    rid = ctx.client.send_cmd("call", uri=proc, args=args, kwargs=kwargs)
+    inv = ctx.peer.expect(lambda m: m[0] == 68, ctx.timeout)
+    if inv is None:
+        case.actual["response"] = ctx.client.wait(rid, ctx.timeout)
+        case.fail("the peer received no INVOCATION for the client's call")
+        return None, case.actual["response"]
+    ctx.peer.send([70, inv[1], {"enc_algo": "cryptobox", "enc_serializer": "json"}, answer(inv)])
+    r = ctx.client.wait(rid, ctx.timeout)
+    case.actual["response"] = r
+    return inv, r
+
+
 def sc_call(ctx, case):
     proc = PREFIX + "call"
     args, kwargs = values("call", wide_ints=False)
     res_args, res_kwargs = values("call-result")
     case.expected = {"call": {"procedure": proc, "args": args, "kwargs": kwargs}}
     case.secret_values += [args, kwargs]
-    ctx.peer.register(proc)
-    rid = ctx.client.send_cmd("call", uri=proc, args=args, kwargs=kwargs)
-    inv = ctx.peer.expect(lambda m: m[0] == 68, ctx.timeout)
-    if inv is None:
-        case.fail("the peer received no INVOCATION for the client's call")
-    else:
+
+    def answer(inv):
         enc = _expect_encrypted(case, inv, "the client's call")
         if enc:
-            _check_values(case, "invocation", *ctx.crypto.open("responder", proc, *enc), args, kwargs)
-        payload = ctx.crypto.seal("responder", proc, res_args, res_kwargs)
-        ctx.peer.send([70, inv[1], {"enc_algo": "cryptobox", "enc_serializer": "json"}, payload])
-    r = ctx.client.wait(rid, ctx.timeout)
-    case.actual["response"] = r
-    if r["status"] != "ok":
-        case.fail(f"the client's call failed: {r.get('error')} {r.get('message', '')}")
+            _check_values(case, "peer's decrypted invocation", *ctx.crypto.open("responder", proc, *enc), args, kwargs)
+        return ctx.crypto.seal("responder", proc, res_args, res_kwargs)
+
     case.wire_checks.append(_wire_sent_encrypted(48, proc, count=1))
+    inv, r = _client_call(ctx, case, proc, args, kwargs, answer)
+    if inv is not None and r["status"] != "ok":
+        case.fail(f"the client's call failed: {r.get('error')} {r.get('message', '')}")
 
 
 def sc_result(ctx, case):
@@ -525,22 +521,15 @@ def sc_result(ctx, case):
     args, kwargs = L(S("result please")), D()
     res_args, res_kwargs = values("result")
     case.expected = {"result": {"args": res_args, "kwargs": res_kwargs}}
-    ctx.peer.register(proc)
-    rid = ctx.client.send_cmd("call", uri=proc, args=args, kwargs=kwargs)
-    inv = ctx.peer.expect(lambda m: m[0] == 68, ctx.timeout)
+    inv, r = _client_call(ctx, case, proc, args, kwargs,
+                          lambda inv: ctx.crypto.seal("responder", proc, res_args, res_kwargs))
     if inv is None:
-        ctx.client.wait(rid, ctx.timeout)
-        case.fail("the peer received no INVOCATION for the client's call")
         return
-    ctx.peer.send([70, inv[1], {"enc_algo": "cryptobox", "enc_serializer": "json"},
-                   ctx.crypto.seal("responder", proc, res_args, res_kwargs)])
-    r = ctx.client.wait(rid, ctx.timeout)
-    case.actual["response"] = r
     if r["status"] != "ok":
         case.fail(f"the client did not accept a valid encrypted RESULT: {r.get('error')} {r.get('message', '')}")
         return
     res = r.get("result") or {}
-    _check_values(case, "result", res.get("args"), res.get("kwargs"), res_args, res_kwargs)
+    _check_values(case, "client's result", res.get("args"), res.get("kwargs"), res_args, res_kwargs)
 
 
 def _event_note(topic):
@@ -560,7 +549,7 @@ def sc_event(ctx, case):
     if n is None:
         case.fail("the client reported no event for a valid encrypted publication")
         return
-    _check_values(case, "event", n.get("args"), n.get("kwargs"), args, kwargs)
+    _check_values(case, "client's event", n.get("args"), n.get("kwargs"), args, kwargs)
     if n.get("encrypted") is False:
         case.fail("the client reported the encrypted event as unencrypted")
 
@@ -583,7 +572,7 @@ def sc_invocation(ctx, case):
     if n is None:
         case.fail("the client reported no invocation for a valid encrypted call")
     else:
-        _check_values(case, "invocation", n.get("args"), n.get("kwargs"), args, kwargs)
+        _check_values(case, "client's invocation", n.get("args"), n.get("kwargs"), args, kwargs)
     if res is None:
         case.fail("the peer got no RESULT for its call")
     elif res[0] == 8:
@@ -591,7 +580,8 @@ def sc_invocation(ctx, case):
     else:
         enc = _expect_encrypted(case, res, "the client's YIELD")
         if enc:
-            _check_values(case, "result", *ctx.crypto.open("originator", proc, *enc), args, kwargs)
+            _check_values(case, "peer's decrypted result (the echo)", *ctx.crypto.open("originator", proc, *enc), args,
+                          kwargs)
     case.wire_checks.append(_wire_sent_encrypted(70, count=1))
 
 
@@ -645,17 +635,10 @@ def _refuse_result(ctx, case, mode):
     res_args, res_kwargs = values(f"{mode}-result")
     case.expected = {"call": f"an error (advice: {ADVICE[mode]}), no result"}
     case.secret_values += [res_args, res_kwargs]
-    ctx.peer.register(proc)
-    rid = ctx.client.send_cmd("call", uri=proc, args=L(S("call me")), kwargs=D())
-    inv = ctx.peer.expect(lambda m: m[0] == 68, ctx.timeout)
-    if inv is None:
-        ctx.client.wait(rid, ctx.timeout)
-        case.fail("the peer received no INVOCATION for the client's call")
-        return
     bad = _crafted(ctx, mode, "responder", proc, res_args, res_kwargs)
-    ctx.peer.send([70, inv[1], {"enc_algo": "cryptobox", "enc_serializer": "json"}, bad])
-    r = ctx.client.wait(rid, ctx.timeout)
-    case.actual["response"] = r
+    inv, r = _client_call(ctx, case, proc, L(S("call me")), D(), lambda inv: bad)
+    if inv is None:
+        return
     if r["status"] == "ok":
         case.fail(f"the client accepted a {DAMAGE[mode]} RESULT: {short(r.get('result'), 240)}")
     elif r.get("error") != ADVICE[mode]:
@@ -1005,7 +988,7 @@ def run_live(args, command, label):
         profile = hello.get("profile", {}) or {}
         for i, sc in enumerate(selected, 1):
             case = Case(sc, profile)
-            case.key = f"live-{args.transport}-{args.serializer}#{sc.name}"
+            case.key = f"live#{sc.name}"
             case.index = i
             case.t0 = time.monotonic()
             peer.marker(case.key)
@@ -1018,7 +1001,7 @@ def run_live(args, command, label):
             cases.append(case)
             if args.progress != "none":
                 print(f"{label}: [{i}/{len(selected)}] {sc.name}: "
-                      f"{'run' if not case.fails else 'FAIL ' + case.fails[0][:120]}", file=sys.stderr, flush=True)
+                      f"{'ran' if not case.fails else 'FAIL ' + case.fails[0][:120]}", file=sys.stderr, flush=True)
         peer.marker("end")
     except HarnessError as e:
         harness = str(e)
@@ -1066,7 +1049,8 @@ def make_record(case, fails, frames, args):
         wire = wire[:MAX_WIRE_CHARS] + f"\n... [{len(wire) - MAX_WIRE_CHARS} more characters cut by the runner]"
     rec = {
         "key": case.key, "layer": "live", "op": sc.op, "file": f"live {args.transport}/{args.serializer}",
-        "file_stem": f"live-{args.transport}-{args.serializer}", "tcId": case.index, "comment": f"{sc.name}: {sc.comment}",
+        "file_stem": "live", "tcId": case.index,
+        "comment": f"{sc.name}: {sc.comment}",
         "flags": list(sc.flags), "result": sc.result, "verdict": verdict,
         "reason": "; ".join(fails) if fails else "; ".join(case.notes),
         "failure_kind": "live" if fails else "", "evidence": "\n".join(fails[1:] + case.notes) if fails else "",
@@ -1085,9 +1069,9 @@ def build_live_report(args, label, command, hello, records, selected, started, t
     done = {r["scenario"] for r in records}
     for i, sc in enumerate(selected, 1):
         if sc.name not in done:
-            records.append({"key": f"live-{args.transport}-{args.serializer}#{sc.name}", "layer": "live", "op": sc.op,
+            records.append({"key": f"live#{sc.name}", "layer": "live", "op": sc.op,
                             "file": f"live {args.transport}/{args.serializer}",
-                            "file_stem": f"live-{args.transport}-{args.serializer}", "tcId": i,
+                            "file_stem": "live", "tcId": i,
                             "comment": f"{sc.name}: {sc.comment}", "flags": list(sc.flags), "result": sc.result,
                             "verdict": "fail", "failure_kind": "harness", "reason": "not run: " + (harness or "?"),
                             "evidence": "", "expected": {}, "actual": {}, "judged_as": "", "checks": [],
@@ -1241,7 +1225,7 @@ def print_live_summary(rep, out):
     for c in rep["cases"]:
         mark = "PASS" if c["verdict"] == "pass" else "FAIL"
         extra = f" (judged as {c['judged_as']})" if c["result"] == "acceptable" else ""
-        out.write(f"  {mark} {c['scenario']:24s} {c['op']:16s} {c['wire_frames'] if 'wire_frames' in c else 0:3d} "
-                  f"frames{extra}\n")
+        frames = "run-wide " if c["scenario"] == "wire-audit" else f"{c.get('wire_frames', 0):3d} frames"
+        out.write(f"  {mark} {c['scenario']:24s} {c['op']:16s} {frames}{extra}\n")
         if c["verdict"] == "fail":
             out.write(f"       {c['reason'][:220]}\n")
