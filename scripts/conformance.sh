@@ -10,6 +10,9 @@
 #   DIR/<adapter>/run.log       the runner's output
 #   DIR/matrix.html             cross-implementation matrix (static, opens from disk)
 #   DIR/summary.txt             the closing summary
+#   DIR/live/<client>/          live mode (wampbox-conform live, docs/live-conformance.md):
+#                               Autobahn|Python over ws/json and wampbox over rs/cbor, the same
+#                               three reports plus run.log; DIR/live/matrix.html
 #
 # Adapters: cpp (wampbox, from BUILD_DIR), autobahn, pynacl, tweetnacl-js,
 # libsodium-js. Progress: a live counter when stdout is a terminal, plain lines
@@ -17,7 +20,7 @@
 #
 # Exit: 0 when every report was produced (implementations other than wampbox
 # may fail cases: that is what the matrix shows), 1 with --strict if the
-# wampbox C++ implementation fails any case, 2 on a harness error (an adapter
+# wampbox C++ implementation fails any case (corpus or live), 2 on a harness error (an adapter
 # that cannot be built or started, corpus missing or altered).
 #
 # Env: PYTHON (default /usr/bin/python3), BUILD_DIR (default build),
@@ -134,16 +137,38 @@ if suite:
 print(f"reports: {out}/<adapter>/report.json, junit.xml, report.html; matrix: {out}/matrix.html")
 EOF
 
+# -- live mode: WAMP clients on a real connection through wampbox-router ----------
+declare -A LIVE_RC
+live_reports=()
+if [[ -z "$ONLY" ]]; then
+  for spec in autobahn:ws:json wampbox:rs:cbor; do
+    IFS=: read -r client transport ser <<< "$spec"
+    mkdir -p "$OUT/live/$client"
+    "${RUNNER[@]}" live --client "$client" --transport "$transport" --serializer "$ser" --build-dir "$BUILD_ABS" \
+      --out "$OUT/live/$client" --work-dir "$OUT/live/$client/work" --progress none >"$OUT/live/$client/run.log" 2>&1
+    LIVE_RC[$client]=$?
+    say "live $client ($transport/$ser): $(head -n 1 "$OUT/live/$client/run.log") (exit ${LIVE_RC[$client]})" |
+      tee -a "$OUT/summary.txt"
+    [[ -f "$OUT/live/$client/report.json" ]] && live_reports+=("$OUT/live/$client/report.json")
+  done
+  if [[ ${#live_reports[@]} -gt 0 ]]; then
+    "${RUNNER[@]}" matrix "${live_reports[@]}" --html "$OUT/live/matrix.html" --title "wampbox live conformance" >/dev/null
+  fi
+fi
+
 harness=0
 for a in "${ADAPTERS[@]}"; do
   [[ "${RC[$a]:-2}" -eq 2 ]] && harness=1
+done
+for c in "${!LIVE_RC[@]}"; do
+  [[ "${LIVE_RC[$c]}" -eq 2 ]] && harness=1
 done
 say "done in $((SECONDS - start_all))s"
 if [[ $harness -eq 1 ]]; then
   say "harness error: at least one adapter could not be run (see its run.log)"
   exit 2
 fi
-if [[ $STRICT -eq 1 && "${RC[cpp]:-0}" -ne 0 ]]; then
+if [[ $STRICT -eq 1 && ( "${RC[cpp]:-0}" -ne 0 || "${LIVE_RC[wampbox]:-0}" -ne 0 ) ]]; then
   exit 1
 fi
 exit 0

@@ -17,8 +17,9 @@
 #               vs Autobahn; writes OUT/crosscheck.{json,md}
 #   conformance scripts/conformance.sh: the corpus against wampbox, Autobahn,
 #               PyNaCl, tweetnacl-js, libsodium-js; OUT/conformance/ (JSON,
-#               JUnit, HTML per adapter, matrix.html, summary.txt); fails if
-#               wampbox itself fails a vector (--strict)
+#               JUnit, HTML per adapter, matrix.html, summary.txt), and the
+#               live mode for Autobahn and wampbox clients (OUT/conformance/live/);
+#               fails if wampbox itself fails a vector or a live scenario (--strict)
 #   bench       scripts/bench.sh: the benchmark suite, Autobahn side by side,
 #               targets, instruction counts, plots; OUT/bench/
 #   backends    scripts/backends.sh: every crypto_box backend against the

@@ -112,6 +112,18 @@ def test_harness_error_and_usage(tmp_path):
     assert p.returncode == 2, p.stdout + p.stderr
     assert rep["verdict"] == "harness_error" and rep["summary"]["fail"] == 16
     assert all(c["reason"].startswith("not run") for c in rep["cases"])
+    # A client that answers hello and dies on its first command: that scenario fails, the
+    # rest are reported as not run, exit 2.
+    quitter = tmp_path / "quitter.py"
+    quitter.write_text("import json, sys\nsys.stdin.readline()\n"
+                       "print(json.dumps({'type': 'hello', 'protocol': 'wampbox-live/1', "
+                       "'implementation': {'name': 'quitter', 'version': '0'}}), flush=True)\n"
+                       "sys.stdin.readline()\nsys.exit(3)\n")
+    p, rep, _ = live(tmp_path / "q", "--client-cmd", f"/usr/bin/python3 {quitter}")
+    assert p.returncode == 2 and rep["verdict"] == "harness_error", p.stdout + p.stderr
+    first = rep["cases"][0]
+    assert first["verdict"] == "fail" and "crash" in first["reason"], first["reason"]
+    assert all(c["reason"].startswith("not run") for c in rep["cases"][1:])
     lst = subprocess.run([sys.executable, str(ENTRY), "live", "--list"], capture_output=True, text=True, timeout=60)
     assert lst.returncode == 0 and len(lst.stdout.splitlines()) == 16
     h = subprocess.run([sys.executable, str(ENTRY), "live", "--help"], capture_output=True, text=True, timeout=60)

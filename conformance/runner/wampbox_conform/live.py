@@ -60,7 +60,7 @@ RECV_PREFIX = "com.example.live.recvonly."  # responder box only: it may receive
 MARKER_TOPIC = "wampbox.live.case"          # plain publications by the peer that split the capture
 TRANSPORTS = ("rs", "ws")
 SERIALIZERS = ("json", "msgpack", "cbor")
-NOTE_TYPES = ("event", "invocation", "refused", "log")
+NOTE_TYPES = ("event", "invocation", "refused")
 
 WAMP = {"ERROR": 8, "PUBLISH": 16, "PUBLISHED": 17, "SUBSCRIBE": 32, "SUBSCRIBED": 33, "EVENT": 36, "CALL": 48,
         "RESULT": 50, "REGISTER": 64, "REGISTERED": 65, "INVOCATION": 68, "YIELD": 70}
@@ -312,6 +312,10 @@ class LiveClient(AdapterProcess):
             except AdapterError as e:
                 raise LiveError(f"client adapter {e.kind} while waiting for command {rid}: {e}") from e
             if msg is None:
+                continue
+            if isinstance(msg.get("id"), int) and msg["id"] < rid:
+                # The late answer to a command that timed out in an earlier scenario.
+                self.notes.append({"type": "late", "response": msg})
                 continue
             if msg.get("id") != rid or msg.get("status") not in ("ok", "error"):
                 raise LiveError(f"client adapter protocol violation: expected the response to command {rid}, got "
@@ -997,14 +1001,20 @@ def run_live(args, command, label):
                 sc.fn(ctx, case)
             except LiveError as e:
                 case.fail(str(e))
+            except AdapterError as e:
+                case.fail(f"the client adapter {e.kind}: {e}")
             case.time_ms = round((time.monotonic() - case.t0) * 1000.0, 3)
             cases.append(case)
+            if not client.alive():
+                harness = (f"the client adapter exited during {sc.name} ({client.proc.poll()}); stderr tail: "
+                           f"{client.stderr_tail(600)}")
+                break
             if args.progress != "none":
                 print(f"{label}: [{i}/{len(selected)}] {sc.name}: "
                       f"{'ran' if not case.fails else 'FAIL ' + case.fails[0][:120]}", file=sys.stderr, flush=True)
         peer.marker("end")
     except HarnessError as e:
-        harness = str(e)
+        harness = harness or str(e)
     finally:
         stderr_tail = client.stderr_tail(4000) if client is not None and client.proc is not None else ""
         if client is not None and client.proc is not None:
