@@ -8,8 +8,10 @@ check their defect, and nothing else. About 20-30 s in all on the shared machine
 """
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -128,6 +130,44 @@ def test_harness_error_and_usage(tmp_path):
     assert lst.returncode == 0 and len(lst.stdout.splitlines()) == 16
     h = subprocess.run([sys.executable, str(ENTRY), "live", "--help"], capture_output=True, text=True, timeout=60)
     assert h.returncode == 0 and "--client-cmd" in h.stdout and "docs/live-conformance.md" in h.stdout
+
+
+def test_sigterm_stops_everything_and_writes_an_incomplete_report(tmp_path):
+    """SIGTERM while the client under test hangs on a command: exit 143, the router, the peer's
+    crypto process and the client are gone, and the report says what did not run."""
+    hang = tmp_path / "hang.py"
+    hang.write_text("import json, sys, time\nsys.stdin.readline()\n"
+                    "print(json.dumps({'type': 'hello', 'protocol': 'wampbox-live/1', "
+                    "'implementation': {'name': 'hanger', 'version': '0'}}), flush=True)\n"
+                    "time.sleep(120)\n")
+    work, out = tmp_path / "work", tmp_path / "out"
+    p = subprocess.Popen(["/usr/bin/python3", str(ENTRY), "live", "--client-cmd", f"/usr/bin/python3 {hang}",
+                          "--out", str(out), "--work-dir", str(work), "--progress", "none", "--timeout", "60"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not (work / "live.port").exists() and time.monotonic() < deadline and p.poll() is None:
+            time.sleep(0.05)
+        time.sleep(1.0)
+        p.send_signal(signal.SIGTERM)
+        _, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 143, err
+    rep = json.loads((out / "report.json").read_text())
+    assert rep["incomplete"] and rep["verdict"] == "incomplete" and rep["run"]["interrupted_by"] == "SIGTERM"
+    assert rep["run"]["not_run"] == 16 and all("interrupted by SIGTERM" in c["reason"] for c in rep["cases"])
+    left = [pid for pid in os.listdir("/proc") if pid.isdigit() and _cmdline_has(pid, str(hang), str(work))]
+    assert left == [], left
+
+
+def _cmdline_has(pid, *needles):
+    try:
+        cmd = open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace")
+    except OSError:
+        return False
+    return any(n in cmd for n in needles)
 
 
 @pytest.mark.parametrize("name", ["autobahn", "wampbox", "defective-plaintext", "defective-no-uri-check",

@@ -953,8 +953,11 @@ def finish_wire_audit(cases, all_frames, per, pre):
 
 
 def run_live(args, command, label):
-    """Runs the scenarios; returns (report dict, harness error or "")."""
+    """Runs the scenarios; returns (report dict, harness error or "", signal number or None).
+    A terminating signal (cli.Interrupted) stops the run: everything started is stopped and
+    the report of what ran is marked incomplete."""
     import livelib
+    from .cli import TERMINATING_SIGNALS, Interrupted
     started = datetime.datetime.now(datetime.timezone.utc)
     t0 = time.monotonic()
     os.environ["WAMPBOX_BUILD_DIR"] = os.path.abspath(args.build_dir)
@@ -973,14 +976,14 @@ def run_live(args, command, label):
                                f"wampbox_conform_adapter)")
     ctx = Ctx()
     ctx.timeout = args.timeout
-    cases, harness, hello = [], "", None
+    cases, harness, hello, interrupted = [], "", None, None
     router = livelib.Router(work, name="live")
-    try:
-        router.__enter__()
-    except RuntimeError as e:
-        raise HarnessError(str(e)) from e
     crypto = peer = client = None
     try:
+        try:
+            router.__enter__()
+        except RuntimeError as e:
+            raise HarnessError(str(e)) from e
         crypto = PeerCrypto([cpp], peer_ring, args.timeout)
         peer = Peer(router.port, args.timeout)
         client = LiveClient(command, cwd=args.cwd)
@@ -1015,7 +1018,13 @@ def run_live(args, command, label):
         peer.marker("end")
     except HarnessError as e:
         harness = harness or str(e)
+    except Interrupted as e:
+        interrupted = e.signum
     finally:
+        # A signal from here on is recorded, not raised: the cleanup and the report must finish.
+        late = []
+        for s_ in TERMINATING_SIGNALS:
+            signal.signal(s_, lambda signum, _f: late.append(signum))
         stderr_tail = client.stderr_tail(4000) if client is not None and client.proc is not None else ""
         if client is not None and client.proc is not None:
             client.close(grace=2.0)
@@ -1023,8 +1032,11 @@ def run_live(args, command, label):
             peer.close()
         if crypto is not None:
             crypto.close()
-        router.stop()
-    frames, pre, per = split_capture(router.capture, peer.session if peer else -1)
+        if router.proc is not None:
+            router.stop()
+    interrupted = interrupted or (late[0] if late else None)
+    frames, pre, per = (split_capture(router.capture, peer.session if peer else -1)
+                        if os.path.exists(router.capture) else ([], [], {}))
     records = []
     for case in cases:
         cf = per.get(case.key, [])
@@ -1036,8 +1048,8 @@ def run_live(args, command, label):
             fails = finish_case(case, cf)
         records.append(bound_record(make_record(case, fails, cf, args)))
     rep = build_live_report(args, label, command, hello, records, selected, started, t0, harness, stderr_tail,
-                            router, work)
-    return rep, harness
+                            router, work, interrupted)
+    return rep, harness, interrupted
 
 
 def _jsonable(v):
@@ -1075,21 +1087,28 @@ def make_record(case, fails, frames, args):
 
 
 def build_live_report(args, label, command, hello, records, selected, started, t0, harness, stderr_tail, router,
-                      work):
+                      work, interrupted=None):
     done = {r["scenario"] for r in records}
+    stopped_by = signal.Signals(interrupted).name if interrupted else ""
+    if stopped_by:
+        harness_or_signal = f"interrupted by {stopped_by}"
+    else:
+        harness_or_signal = harness or "?"
     for i, sc in enumerate(selected, 1):
         if sc.name not in done:
             records.append({"key": f"live#{sc.name}", "layer": "live", "op": sc.op,
                             "file": f"live {args.transport}/{args.serializer}",
                             "file_stem": "live", "tcId": i,
                             "comment": f"{sc.name}: {sc.comment}", "flags": list(sc.flags), "result": sc.result,
-                            "verdict": "fail", "failure_kind": "harness", "reason": "not run: " + (harness or "?"),
+                            "verdict": "fail", "failure_kind": "harness", "reason": "not run: " + harness_or_signal,
                             "evidence": "", "expected": {}, "actual": {}, "judged_as": "", "checks": [],
                             "time_ms": 0.0, "scenario": sc.name, "wire": ""})
     records.sort(key=lambda r: r["tcId"])
     summary = R.summarize(records)
     if harness:
         verdict = "harness_error"
+    elif stopped_by:
+        verdict = "incomplete"
     else:
         verdict = "conformant" if summary["fail"] == 0 else "nonconformant"
     if hello is not None:
@@ -1105,7 +1124,7 @@ def build_live_report(args, label, command, hello, records, selected, started, t
         "format": R.REPORT_FORMAT,
         "mode": "live",
         "verdict": verdict,
-        "incomplete": False,
+        "incomplete": bool(stopped_by),
         "implementation": implementation,
         "adapter": {"name": args.client or "", "command": command, "restarts": 0, "restart_log": [],
                     "defective": "defective" in (args.client or ""), "stderr_tail": stderr_tail[-2000:]},
@@ -1122,7 +1141,8 @@ def build_live_report(args, label, command, hello, records, selected, started, t
                 "python": platform.python_version(), "timeout_s": args.timeout, "error_codes": "lenient",
                 "filters": {"scenario": args.scenario or []}, "selected": len(selected),
                 "corpus_total": len(SCENARIOS), "harness_error": harness, "handshake_error": "",
-                "interrupted_by": "", "not_run": 0, "derived": {"enabled": False, "selected": 0, "rule": ""}},
+                "interrupted_by": stopped_by, "not_run": len(selected) - len(done) if stopped_by else 0,
+                "derived": {"enabled": False, "selected": 0, "rule": ""}},
         "summary": summary,
         "cases": records,
         "derived_summary": R.summarize([]),
@@ -1205,25 +1225,29 @@ def cmd_live(argv, registry, expand_command, write_reports, build_dir_default, o
     else:
         command = shlex.split(args.client_cmd)
     label = args.label or args.client or os.path.basename(command[0])
-    old = {s: signal.signal(s, _raise_keyboard) for s in (signal.SIGTERM, signal.SIGHUP)}
+    from .cli import TERMINATING_SIGNALS, Interrupted, _raise_interrupted
+    old = {s: signal.signal(s, _raise_interrupted) for s in TERMINATING_SIGNALS}
     try:
-        rep, harness = run_live(args, command, label)
+        rep, harness, interrupted = run_live(args, command, label)
+        outs = write_reports(rep, args)  # signals are only recorded by now (run_live's cleanup)
+    except Interrupted as e:
+        print(f"wampbox-conform live: interrupted by {signal.Signals(e.signum).name} while starting",
+              file=sys.stderr)
+        return 128 + e.signum
     finally:
         for s, h in old.items():
             signal.signal(s, h)
-    outs = write_reports(rep, args)
     print_live_summary(rep, out)
     for o in outs:
         out.write(f"  report: {o}\n")
+    if interrupted:
+        print(f"wampbox-conform live: interrupted by {signal.Signals(interrupted).name}: everything it started is "
+              f"stopped; partial report marked incomplete", file=sys.stderr)
+        return 128 + interrupted
     if harness:
         print(f"wampbox-conform live: harness error: {harness}", file=sys.stderr)
         return EXIT_HARNESS
     return EXIT_OK if rep["summary"]["fail"] == 0 else EXIT_FAIL
-
-
-def _raise_keyboard(signum, _frame):
-    # Stops the run through the finally blocks that stop the router, the peer and the client.
-    raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
 def print_live_summary(rep, out):
