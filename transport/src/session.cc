@@ -111,13 +111,27 @@ std::uint64_t Session::join(const std::string& realm, Millis timeout) {
   return session_id_;
 }
 
-std::uint64_t Session::subscribe(const std::string& topic, EventHandler handler, Millis timeout) {
-  auto req = next_request();
-  send_value(Value(Array{Value(wamp::kSubscribe), Value(req), Value(Object{}), Value(topic)}));
-  Pending p = std::move(wait(req, timeout, "SUBSCRIBE"));
-  pending_.erase(req);
+std::uint64_t Session::await_id(std::uint64_t request, const char* what, Millis timeout) {
+  Pending p;
+  try {
+    p = std::move(wait(request, timeout, what));
+  } catch (...) {
+    pending_.erase(request);
+    throw;
+  }
+  pending_.erase(request);
   if (p.error) throw *p.error;
-  auto sub = as_id(p.reply.as_array().at(2));
+  return as_id(p.reply.as_array().at(2));
+}
+
+std::uint64_t Session::request_id_reply(int type, const std::string& uri, const char* what, Millis timeout) {
+  auto req = next_request();
+  send_value(Value(Array{Value(type), Value(req), Value(Object{}), Value(uri)}));
+  return await_id(req, what, timeout);
+}
+
+std::uint64_t Session::subscribe(const std::string& topic, EventHandler handler, Millis timeout) {
+  auto sub = request_id_reply(wamp::kSubscribe, topic, "SUBSCRIBE", timeout);
   subscriptions_[sub] = Subscription{topic, std::move(handler)};
   return sub;
 }
@@ -137,10 +151,7 @@ std::optional<std::uint64_t> Session::publish(const std::string& topic, const Va
   }
   send_message(m);
   if (!acknowledge) return std::nullopt;
-  Pending p = std::move(wait(req, timeout, "PUBLISH"));
-  pending_.erase(req);
-  if (p.error) throw *p.error;
-  return as_id(p.reply.as_array().at(2));
+  return await_id(req, "PUBLISH", timeout);
 }
 
 std::optional<std::uint64_t> Session::publish_message(Message m, Millis timeout) {
@@ -152,19 +163,11 @@ std::optional<std::uint64_t> Session::publish_message(Message m, Millis timeout)
   }
   send_message(m);
   if (!acknowledge) return std::nullopt;
-  Pending p = std::move(wait(req, timeout, "PUBLISH"));
-  pending_.erase(req);
-  if (p.error) throw *p.error;
-  return as_id(p.reply.as_array().at(2));
+  return await_id(req, "PUBLISH", timeout);
 }
 
 std::uint64_t Session::enroll(const std::string& procedure, InvocationHandler handler, Millis timeout) {
-  auto req = next_request();
-  send_value(Value(Array{Value(wamp::kRegister), Value(req), Value(Object{}), Value(procedure)}));
-  Pending p = std::move(wait(req, timeout, "REGISTER"));
-  pending_.erase(req);
-  if (p.error) throw *p.error;
-  auto reg = as_id(p.reply.as_array().at(2));
+  auto reg = request_id_reply(wamp::kRegister, procedure, "REGISTER", timeout);
   registrations_[reg] = Registration{procedure, std::move(handler)};
   return reg;
 }

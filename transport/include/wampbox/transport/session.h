@@ -162,6 +162,12 @@ class Session {
   void refuse(const std::string& uri);
   std::uint64_t next_request() { return ++request_; }
   Pending& wait(std::uint64_t request, Millis timeout, const char* what);
+  /// Waits for the reply to `request` (SUBSCRIBED, REGISTERED, PUBLISHED: the id
+  /// is its third element) and forgets the request whatever happens. Throws the
+  /// ERROR reply, an ABORT, or WampError("wamp.error.timeout").
+  std::uint64_t await_id(std::uint64_t request, const char* what, Millis timeout);
+  /// Sends [type, request, {}, uri] (SUBSCRIBE, REGISTER) and returns await_id().
+  std::uint64_t request_id_reply(int type, const std::string& uri, const char* what, Millis timeout);
   bool keyed(const std::string& uri) const;
 
   asio::io_context& io_;
