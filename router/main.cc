@@ -23,7 +23,11 @@ const char kUsage[] =
     "  --port N               TCP port (default 0: ephemeral)\n"
     "  --port-file PATH       write the bound port there once listening\n"
     "  --capture PATH         append every frame received and sent to PATH\n"
-    "  --max-message BYTES    largest accepted message (default 16777216)\n"
+    "  --max-message BYTES    largest accepted message (default 16777216); also the decode limit of\n"
+    "                         one frame and of one string/binary in it\n"
+    "  --max-depth N          deepest container nesting accepted in a frame (default 1024)\n"
+    "  --max-elements N       most values (scalars and containers) in a frame (default 1048576)\n"
+    "                         A frame over a decode limit gets ABORT wamp.error.protocol_violation.\n"
     "  --max-sessions N       concurrent sessions (default 256); more get ABORT / handshake error 4\n"
     "  --max-queued BYTES     bytes queued to one receiver before it is dropped as a slow consumer\n"
     "                         (default 16777216)\n"
@@ -79,6 +83,10 @@ int main(int argc, char** argv) {
       opts.capture_path = need("a path");
     } else if (a == "--max-message") {
       size_arg(limits.max_message);
+    } else if (a == "--max-depth") {
+      size_arg(opts.decode_limits.max_depth);
+    } else if (a == "--max-elements") {
+      size_arg(opts.decode_limits.max_elements);
     } else if (a == "--max-sessions") {
       size_arg(opts.max_sessions);
     } else if (a == "--max-queued") {
@@ -112,6 +120,11 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  // One bound for the transport and the decoder: a frame the transport lets in
+  // is never refused by the decoder for its size, and no string in it can be
+  // larger than the frame.
+  opts.decode_limits.max_frame_bytes = limits.max_message;
+  opts.decode_limits.max_string_bytes = limits.max_message;
   if (port > 65535) {
     std::cerr << "wampbox-router: port out of range\n";
     return 2;

@@ -194,7 +194,7 @@ void Router::on_frame(std::uint64_t peer_id, Bytes&& frame) {
           throw Error(ErrorCode::kProtocolError, std::string(to_string(m.type)) + " is not sent to a router");
       }
     }
-    Value v = transport::decode_value(frame, ser);
+    Value v = transport::decode_value(frame, ser, options_.decode_limits);
     if (v.kind() != Value::Kind::kArray || v.as_array().empty() || v.as_array()[0].kind() != Value::Kind::kInt) {
       throw Error(ErrorCode::kProtocolError, "a WAMP message is a list starting with an integer type");
     }

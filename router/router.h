@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "wampbox/limits.h"
 #include "wampbox/transport/connection.h"
 
 namespace wampbox::router {
@@ -43,6 +44,12 @@ struct RouterOptions {
   /// that receivers of B get payloads sealed for A.
   Hostile hostile = Hostile::kNone;
   std::map<std::string, std::string> swaps;
+  /// Applied to every frame received: a frame over a limit gets ABORT
+  /// wamp.error.protocol_violation with the limit named in Details.message.
+  /// wampbox-router sets max_frame_bytes and max_string_bytes to its
+  /// --max-message (the transport refuses larger frames before they are read),
+  /// max_depth and max_elements from --max-depth / --max-elements.
+  DecodeLimits decode_limits;
 };
 
 struct RouterStats {

@@ -27,9 +27,11 @@
 #   live-bench  scripts/live/bench.py: publish->event and call->result through
 #               wampbox-router, plain vs encrypted, wampbox vs Autobahn clients,
 #               64 B..64 KiB; OUT/live-bench/ (docs/live.md)
-#   live-soak   scripts/live/soak.py: 1 M encrypted events from 4 publishers with
-#               clients killed/restarted and garbage/oversize frames; checks
-#               order and completeness, router RSS; OUT/live-soak/
+#   live-soak   scripts/live/soak.py: 1 M encrypted events from 4 publisher slots
+#               whose sessions are SIGKILLed and restarted, churn subscribers
+#               killed, garbage/oversize/over-limit frames; checks every live
+#               session pair for loss, duplicates and order, router RSS back to
+#               baseline; OUT/live-soak/ (docs/live.md)
 #   fuzz        scripts/fuzz.sh run: every libFuzzer target in fuzz/ for
 #               FUZZ_SECONDS (default 300) each, from the committed seeds;
 #               executions and coverage in OUT/fuzz/summary.json (docs/fuzzing.md)

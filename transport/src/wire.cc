@@ -85,14 +85,16 @@ Bytes encode_value(const Value& message, Serializer s) {
   return {};
 }
 
-Value decode_value(std::span<const std::uint8_t> frame, Serializer s) {
+Value decode_value(std::span<const std::uint8_t> frame, Serializer s) { return decode_value(frame, s, DecodeLimits{}); }
+
+Value decode_value(std::span<const std::uint8_t> frame, Serializer s, const DecodeLimits& limits) {
   switch (s) {
     case Serializer::kJson:
-      return json_parse(std::string_view(reinterpret_cast<const char*>(frame.data()), frame.size()));
+      return json_parse(std::string_view(reinterpret_cast<const char*>(frame.data()), frame.size()), limits);
     case Serializer::kMsgPack:
-      return msgpack_parse(frame);
+      return msgpack_parse(frame, limits);
     case Serializer::kCbor:
-      return cbor_parse(frame);
+      return cbor_parse(frame, limits);
   }
   return {};
 }

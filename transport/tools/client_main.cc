@@ -8,8 +8,11 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <string>
+
+#include <boost/asio/signal_set.hpp>
 
 #include "wampbox/error.h"
 #include "wampbox/json.h"
@@ -71,6 +74,10 @@ Bytes from_hex(const std::string& hex) {
   return out;
 }
 
+std::int64_t mono_ns(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
 double cpu_seconds() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
@@ -82,7 +89,8 @@ double cpu_seconds() {
 /// timestamps come from one clock. Bounded by `count` and `max_seconds`.
 int run_bench(asio::io_context& io, const std::string& host, std::uint16_t port, const ConnectOptions& co,
               const SessionOptions& so, const std::string& realm, Millis timeout, bool pubsub, const std::string& uri,
-              std::size_t size, std::size_t count, std::size_t window, double max_seconds, Session& driver) {
+              std::size_t size, std::size_t count, std::size_t window, double max_seconds, Session& driver,
+              const std::string& stream, Millis progress) {
   using Clock = std::chrono::steady_clock;
   Session peer(io, connect(io, host, port, co), so);
   peer.join(realm, timeout);
@@ -102,7 +110,14 @@ int run_bench(asio::io_context& io, const std::string& host, std::uint16_t port,
     ++received;
   };
   if (pubsub) {
-    peer.subscribe(uri, [&](const Event& ev) { on_seq(ev.args); }, timeout);
+    peer.subscribe(uri, [&](const Event& ev) {
+      // Soak: other publishers' streams share the topic; only this one's are counted.
+      if (!stream.empty()) {
+        const auto& a = ev.args.as_array();
+        if (a.size() < 3 || a[2].kind() != Value::Kind::kString || a[2].as_string() != stream) return;
+      }
+      on_seq(ev.args);
+    }, timeout);
   } else {
     peer.enroll(uri, [&](const Invocation& inv) { return CallResult{inv.args, inv.kwargs, {}, false}; }, timeout);
   }
@@ -110,6 +125,7 @@ int run_bench(asio::io_context& io, const std::string& host, std::uint16_t port,
   const auto t0 = Clock::now();
   const auto stop_at = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(max_seconds));
   std::size_t issued = 0;
+  auto next_progress = t0 + progress;
   for (; issued < count && Clock::now() < stop_at; ++issued) {
     Value args(Array{Value(static_cast<std::int64_t>(issued)), pad});
     if (pubsub) {
@@ -117,6 +133,20 @@ int run_bench(asio::io_context& io, const std::string& host, std::uint16_t port,
         driver.run_until([&] { return issued - received < window; }, timeout);
       }
       sent[issued] = Clock::now();
+      if (!stream.empty()) {
+        // The soak's form: the stream and the send times travel inside the encrypted
+        // payload, so that a subscriber can tell a lost first message from one sent
+        // before it subscribed (soak-subscribe).
+        auto& a = args.as_array();
+        a.emplace_back(stream);
+        a.emplace_back(issued ? mono_ns(sent[issued - 1]) : std::int64_t{0});
+        a.emplace_back(mono_ns(sent[issued]));
+        if (progress.count() > 0 && sent[issued] >= next_progress) {
+          next_progress = sent[issued] + progress;
+          std::cout << "{\"progress\":{\"stream\":" << jstr(Value(stream)) << ",\"issued\":" << issued
+                    << ",\"received\":" << received << ",\"t_ns\":" << mono_ns(sent[issued]) << "}}" << std::endl;
+        }
+      }
       driver.publish(uri, args, Value(Object{}), false, timeout);
     } else {
       sent[issued] = Clock::now();
@@ -127,6 +157,31 @@ int run_bench(asio::io_context& io, const std::string& host, std::uint16_t port,
   driver.run_until([&] { return received >= issued; }, timeout);
   const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
   const double cpu = cpu_seconds() - cpu0;
+  // What end-to-end encryption alone costs per message here: the same seal (PUBLISH /
+  // CALL) and open (EVENT / INVOCATION) the sessions did, timed in a loop after the run,
+  // twice for rpc (the YIELD -> RESULT direction costs the same). Lets the report split a
+  // variant's client CPU into cryptobox and the rest (transport, framing, scheduling).
+  double codec_us = 0;
+  if (so.codec && so.codec->keyring().find(uri) != nullptr) {
+    Message m;
+    m.type = pubsub ? MessageType::kPublish : MessageType::kCall;
+    m.request = 1;
+    m.uri = uri;
+    m.args = Value(Array{Value(std::int64_t{0}), pad});
+    m.kwargs = Value(Object{});
+    const std::size_t n = std::clamp<std::size_t>(received, 100, 2000);
+    const auto c0 = Clock::now();
+    for (std::size_t i = 0; i < n; ++i) {
+      Message in = *seal_message(*so.codec, m);
+      in.type = pubsub ? MessageType::kEvent : MessageType::kInvocation;
+      in.subscription = in.publication = in.registration = 1;
+      in.uri.clear();
+      Message plain = open_message(*so.codec, in, uri);
+      if (!plain.args) throw std::runtime_error("codec self-check failed");
+    }
+    codec_us = std::chrono::duration<double, std::micro>(Clock::now() - c0).count() / static_cast<double>(n) *
+               (pubsub ? 1 : 2);
+  }
   std::vector<double> sorted = latency_us;
   std::sort(sorted.begin(), sorted.end());
   auto pct = [&](double p) {
@@ -150,15 +205,107 @@ int run_bench(asio::io_context& io, const std::string& host, std::uint16_t port,
             << ",\"mb_per_s\":" << (secs > 0 ? received * static_cast<double>(size) / secs / 1e6 : 0)
             << ",\"p50_us\":" << pct(50) << ",\"p99_us\":" << pct(99) << ",\"p999_us\":" << pct(99.9)
             << ",\"cpu_us_per_msg\":" << (received ? cpu / received * 1e6 : 0) << ",\"hist_log2_us\":" << h
-            << ",\"dropped\":" << peer.events_dropped() << "}}" << std::endl;
+            << ",\"dropped\":" << peer.events_dropped() << ",\"codec_us_per_msg\":" << codec_us;
+  if (!stream.empty()) {
+    std::cout << ",\"stream\":" << jstr(Value(stream))
+              << ",\"t_last_ns\":" << (issued ? mono_ns(sent[issued - 1]) : std::int64_t{0});
+  }
+  std::cout << "}}" << std::endl;
   peer.leave(Millis(2000));
   return received == issued && out_of_order == 0 && issued > 0 ? 0 : 1;
+}
+
+/// soak-subscribe: subscribes to `topics` and checks the events of bench-pubsub
+/// --stream publishers (see kUsage) until SIGTERM/SIGINT or `max_seconds`.
+/// Returns 0 if no violation was seen. Bounded: at most 100 violation lines.
+int run_soak_subscribe(asio::io_context& io, Session& session, const std::vector<std::string>& topics, Millis timeout,
+                       Millis progress, double max_seconds) {
+  using Clock = std::chrono::steady_clock;
+  struct Stream {
+    std::int64_t first = 0, last = 0, t_last = 0;
+    std::uint64_t count = 0;
+  };
+  std::map<std::string, Stream> streams;
+  std::map<std::string, std::int64_t> ready_ns;  // topic -> when its SUBSCRIBED arrived
+  std::uint64_t events = 0, violations = 0;
+  auto violation = [&](const std::string& what, const std::string& stream, std::int64_t seq, std::int64_t last) {
+    if (++violations <= 100) {
+      std::cout << "{\"violation\":{\"what\":" << jstr(Value(what)) << ",\"stream\":" << jstr(Value(stream))
+                << ",\"seq\":" << seq << ",\"last\":" << last << "}}" << std::endl;
+    }
+  };
+  for (const auto& topic : topics) {
+    session.subscribe(topic, [&](const Event& ev) {
+      ++events;
+      const Value& args = ev.args;
+      if (args.kind() != Value::Kind::kArray || args.as_array().size() != 5 ||
+          args.as_array()[2].kind() != Value::Kind::kString) {
+        return violation("malformed soak event", "", -1, -1);
+      }
+      const Array& a = args.as_array();
+      const std::string& name = a[2].as_string();
+      const std::int64_t seq = a[0].as_int(), t_prev = a[3].as_int(), t_self = a[4].as_int();
+      auto [it, fresh] = streams.try_emplace(name);
+      Stream& st = it->second;
+      if (fresh) {
+        st.first = seq;
+        // Message seq-1 was stamped after this session's SUBSCRIBED arrived, so the
+        // router had the subscription when it took that message: it was lost.
+        auto r = ready_ns.find(ev.topic);
+        if (seq > 0 && (r == ready_ns.end() || t_prev >= r->second)) violation("lost before first", name, seq, -1);
+      } else if (seq == st.last + 1) {
+      } else if (seq > st.last + 1) {
+        violation("gap", name, seq, st.last);
+      } else {
+        violation("duplicate or reordered", name, seq, st.last);
+      }
+      st.last = seq;
+      st.t_last = t_self;
+      ++st.count;
+    }, timeout);
+    ready_ns[topic] = mono_ns(Clock::now());
+  }
+  std::cout << "{\"ready\":{\"topics\":{";
+  bool comma = false;
+  for (const auto& [t, ns] : ready_ns) {
+    std::cout << (comma ? "," : "") << jstr(Value(t)) << ":" << ns;
+    comma = true;
+  }
+  std::cout << "}}}" << std::endl;
+  bool stop = false;
+  asio::signal_set signals(io, SIGTERM, SIGINT);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (!ec) stop = true;
+  });
+  auto report = [&](bool final) {
+    std::cout << "{\"report\":{\"t_ns\":" << mono_ns(Clock::now()) << ",\"events\":" << events
+              << ",\"violations\":" << violations << ",\"dropped\":" << session.events_dropped()
+              << ",\"final\":" << (final ? "true" : "false") << ",\"streams\":{";
+    bool c = false;
+    for (const auto& [name, st] : streams) {
+      std::cout << (c ? "," : "") << jstr(Value(name)) << ":[" << st.first << "," << st.last << "," << st.count << ","
+                << st.t_last << "]";
+      c = true;
+    }
+    std::cout << "}}}" << std::endl;
+  };
+  const auto stop_at =
+      Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(max_seconds));
+  while (!stop && Clock::now() < stop_at) {
+    session.run_until([&] { return stop; }, progress);
+    report(false);
+  }
+  signals.cancel();
+  report(true);
+  session.leave(Millis(2000));
+  return violations == 0 && session.events_dropped() == 0 ? 0 : 1;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string url, realm = "realm1", keyring_path, command;
+  std::string url, realm = "realm1", keyring_path, command, stream;
+  Millis progress{0};
   Serializer ser = Serializer::kJson;
   bool refuse_plaintext = false, acknowledge = false;
   Millis timeout{10000};
@@ -196,6 +343,10 @@ int main(int argc, char** argv) {
       window = std::max<std::size_t>(1, std::stoull(need()));
     } else if (a == "--max-seconds") {
       max_seconds = std::stod(need());
+    } else if (a == "--stream") {
+      stream = need();
+    } else if (a == "--progress-ms") {
+      progress = Millis(std::stoll(need()));
     } else if (a == "--acknowledge") {
       acknowledge = true;
     } else if (a.rfind("--", 0) == 0) {
@@ -336,9 +487,14 @@ int main(int argc, char** argv) {
     } else if (command == "bench-pubsub" || command == "bench-rpc") {
       if (pos.size() < 2) usage_error(command + " URI");
       rc = run_bench(io, host, port, co, so, realm, timeout, command == "bench-pubsub", pos[1], size, count, window,
-                     max_seconds, session);
+                     max_seconds, session, command == "bench-pubsub" ? stream : std::string(), progress);
       session.leave(Millis(2000));
       return rc;
+    } else if (command == "soak-subscribe") {
+      if (pos.size() < 2) usage_error("soak-subscribe TOPIC [TOPIC...]");
+      std::vector<std::string> topics(pos.begin() + 1, pos.end());
+      return run_soak_subscribe(io, session, topics, timeout, progress.count() > 0 ? progress : Millis(200),
+                                max_seconds);
     } else if (command == "send-hex") {
       if (pos.size() < 2) usage_error("send-hex HEX");
       session.send_raw(from_hex(pos[1]));

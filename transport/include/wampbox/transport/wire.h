@@ -8,6 +8,7 @@
 #include <span>
 #include <string_view>
 
+#include "wampbox/limits.h"
 #include "wampbox/message.h"
 #include "wampbox/value.h"
 
@@ -31,8 +32,11 @@ bool is_payload_type(int type) noexcept;
 std::optional<int> peek_message_type(std::span<const std::uint8_t> frame, Serializer s) noexcept;
 
 /// Serializes / parses a whole message as a Value (Array). Errors as the
-/// underlying json/msgpack/cbor functions (wampbox::Error).
+/// underlying json/msgpack/cbor functions (wampbox::Error; a frame over one of
+/// `limits` throws kLimitExceeded, or kParseError for nesting, before the
+/// excess is allocated). The overload without limits uses DecodeLimits{}.
 Bytes encode_value(const Value& message, Serializer s);
 Value decode_value(std::span<const std::uint8_t> frame, Serializer s);
+Value decode_value(std::span<const std::uint8_t> frame, Serializer s, const DecodeLimits& limits);
 
 }  // namespace wampbox::transport
