@@ -83,6 +83,15 @@ def test_wampbox_cpp_client_passes_every_scenario(tmp_path):
     assert cases["plaintext-event"]["judged_as"] == "refuse"
 
 
+@pytest.mark.parametrize("client,transport,ser", [("autobahn", "rs", "msgpack"), ("wampbox", "ws", "json")])
+def test_other_transports_and_serializers(tmp_path, client, transport, ser):
+    """With the two runs above, each good client on both transports and every serializer
+    covered by one of them."""
+    p, rep, _ = live(tmp_path, "--client", client, "--transport", transport, "--serializer", ser)
+    assert p.returncode == 0 and rep["summary"]["pass"] == 16, p.stdout + p.stderr
+    assert rep["live"]["transport"] == transport and rep["live"]["serializer"] == ser
+
+
 def test_defective_plaintext_fails_the_sending_scenarios(tmp_path):
     """A client whose codec never encrypts fails every scenario in which it sends values,
     and nothing else (its receiving side still works)."""
