@@ -19,6 +19,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # optional crypto backends and reference ciphers (docs/backends.md)
   libcrypto++-dev libbotan-2-dev libssl-dev
+  # wampbox::ppt_ext: Keccak-256 for EIP-55 key ids over Nettle's permutation (OpenSSL is libssl-dev above)
+  nettle-dev
   # Python reference side (Autobahn) and test tooling; run with /usr/bin/python3
   python3 python3-autobahn python3-nacl python3-cbor2 python3-msgpack python3-pytest
   python3-jsonschema python3-matplotlib python3-scipy

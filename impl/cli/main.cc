@@ -1,6 +1,6 @@
 // wampbox: command-line front end of the library (docs/cli.md).
 //
-//   wampbox keygen  [--hex] [--json]
+//   wampbox keygen  [--hex] [--json] [--keyid]
 //   wampbox seal    --type T --serializer S [--keyring F] ... (see seal --help)
 //   wampbox open    --serializer S --keyring F [--uri U] [--role R] [--hex-input] [FILE|-]
 //   wampbox inspect --serializer S [--hex-input] [FILE|-]
@@ -34,6 +34,9 @@
 #include "wampbox/limits.h"
 #include "wampbox/message.h"
 #include "wampbox/ppt.h"
+#ifdef WAMPBOX_CLI_HAVE_PPT_EXT
+#include "wampbox/ppt_ext.h"
+#endif
 #include "wampbox/value.h"
 
 #ifndef WAMPBOX_VERSION
@@ -99,7 +102,7 @@ exit codes: 0 ok, 1 cryptographic/verification failure, 2 usage error,
             3 malformed input, 4 I/O error
 )";
 
-constexpr const char* kKeygenHelp = R"(usage: wampbox keygen [--hex] [--json]
+constexpr const char* kKeygenHelp = R"(usage: wampbox keygen [--hex] [--json] [--keyid]
 
 Generates a Curve25519 key pair with libsodium's CSPRNG and prints
   private: <key>
@@ -109,6 +112,10 @@ in standard base64 (what Autobahn's Key() takes), or in hex with --hex.
 options:
   --hex     hex instead of base64
   --json    print {"private": "...", "public": "..."} instead
+  --keyid   also print the public key's id (keyid: / "keyid"): "0x" + the last
+            20 bytes of SHA-256 of the public key, the id ppt_keyid and enc_key
+            use, with the EIP-55 checksum when this build has wampbox::ppt_ext
+            (Keccak-256), else in lowercase
 )";
 
 constexpr const char* kSealHelp = R"(usage: wampbox seal --type TYPE --serializer json|msgpack|cbor [options]
@@ -387,14 +394,24 @@ Bytes read_frame(const Args& a) {
   }
 }
 
-// A PPT key store file (docs/keyring-format.md, "PPT key stores"). The CLI
-// links the core library only (no Keccak-256, no AES-GCM fallback): key ids
-// are written in lowercase and must be lowercase or uppercase in the file, and
-// aes256gcm needs a CPU with AES-NI.
+// What PPT uses beyond libsodium: wampbox::ppt_ext when the build has it
+// (EIP-55 key ids: written checksummed, mixed-case ids verified; the OpenSSL
+// AES-256-GCM fallback on CPUs without AES-NI), otherwise nothing (key ids
+// written in lowercase, mixed-case ids refused with bad_key_id, aes256gcm only
+// with AES-NI).
+PptCrypto cli_ppt_crypto() {
+#ifdef WAMPBOX_CLI_HAVE_PPT_EXT
+  return ppt_ext_crypto();
+#else
+  return PptCrypto{};
+#endif
+}
+
+// A PPT key store file (docs/keyring-format.md, "PPT key stores"), read with cli_ppt_crypto().
 PptKeyStore load_ppt_keys(const std::string& path) {
   std::string text = read_all(path);
   try {
-    return load_ppt_keystore_json(text);
+    return load_ppt_keystore_json(text, cli_ppt_crypto());
   } catch (const Error& e) {
     throw Error(e.code(), "PPT key store '" + path + "': " + e.what());
   }
@@ -506,16 +523,20 @@ void print_json(const Value& v) { write_all(std::nullopt, json_write(v) + "\n");
 // ---------------------------------------------------------------------------
 
 int cmd_keygen(int argc, char** argv) {
-  Args a = parse_args(argc, argv, 2, {}, {"hex", "json", "help"}, 0);
+  Args a = parse_args(argc, argv, 2, {}, {"hex", "json", "keyid", "help"}, 0);
   if (a.has("help")) return std::fputs(kKeygenHelp, stdout), kOk;
   const KeyEncoding enc = a.has("hex") ? KeyEncoding::kHex : KeyEncoding::kBase64;
   SecretKey sk = SecretKey::generate();
   const std::string priv = sk.encode(enc);
   const std::string pub = sk.public_key().encode(enc);
+  std::optional<std::string> keyid;
+  if (a.has("keyid")) keyid = ppt_keyid_write_form(ppt_key_id(sk.public_key()), cli_ppt_crypto());
   if (a.has("json")) {
-    print_json(Value(Object{{"private", Value(priv)}, {"public", Value(pub)}}));
+    Object o{{"private", Value(priv)}, {"public", Value(pub)}};
+    if (keyid) o.emplace_back("keyid", Value(*keyid));
+    print_json(Value(std::move(o)));
   } else {
-    write_all(std::nullopt, "private: " + priv + "\npublic: " + pub + "\n");
+    write_all(std::nullopt, "private: " + priv + "\npublic: " + pub + "\n" + (keyid ? "keyid: " + *keyid + "\n" : ""));
   }
   return kOk;
 }

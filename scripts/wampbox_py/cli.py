@@ -23,9 +23,9 @@ EXIT_OK, EXIT_CRYPTO, EXIT_USAGE, EXIT_MALFORMED, EXIT_IO = 0, 1, 2, 3, 4
 
 # wampbox::ErrorCode names (impl/src/error.cc to_string()).
 ERROR_CODES = (
-    "invalid_key", "no_key", "missing_role", "no_payload_codec", "decrypt_failed", "uri_mismatch",
-    "unsupported_enc_algo", "unsupported_enc_serializer", "malformed_plaintext", "parse_error", "invalid_utf8",
-    "invalid_base64", "unencodable", "protocol_error", "invalid_argument",
+    "invalid_key", "no_key", "missing_role", "retired_key", "bad_key_id", "no_payload_codec", "decrypt_failed",
+    "uri_mismatch", "unsupported_enc_algo", "unsupported_enc_serializer", "malformed_plaintext", "parse_error",
+    "invalid_utf8", "invalid_base64", "unencodable", "limit_exceeded", "protocol_error", "invalid_argument",
 )
 _CODE_RE = re.compile(r"\b(" + "|".join(ERROR_CODES) + r")\b")
 

@@ -6,6 +6,9 @@
 #   - the installed package files must name none of the optional backends;
 #   - the consumer program must load none of their libraries
 #     (check_core_only.cmake).
+# When the build installed the optional component ppt_ext, a second program
+# is configured with find_package(wampbox COMPONENTS ppt_ext), seeing
+# libsodium.pc and nettle.pc only, built and run.
 #   cmake -DBUILD_DIR=<wampbox build> -DWORK_DIR=<scratch> -DGENERATOR=<gen>
 #         [-DCXX=<compiler>] [-DLAUNCHER=<ccache>] -P run_consumer.cmake
 get_filename_component(_here "${CMAKE_CURRENT_LIST_FILE}" DIRECTORY)
@@ -61,3 +64,26 @@ set(_exe "${WORK_DIR}/build/wampbox_consumer")
 run(${CMAKE_COMMAND} -DFILE=${_exe} -P "${_here}/check_core_only.cmake")
 run("${_exe}")
 message(STATUS "${_out}")
+
+# The optional component ppt_ext, when this build installed it.
+set(_ppt_files ${_pkg_files})
+list(FILTER _ppt_files INCLUDE REGEX "wampboxPptExtTargets\\.cmake$")
+if(_ppt_files)
+  execute_process(COMMAND pkg-config --variable=pcfiledir nettle OUTPUT_VARIABLE _nettle_pcdir
+                  OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE _rc)
+  if(NOT _rc EQUAL 0 OR NOT EXISTS "${_nettle_pcdir}/nettle.pc")
+    message(FATAL_ERROR "consumer: ppt_ext is installed but pkg-config does not find nettle.pc")
+  endif()
+  file(MAKE_DIRECTORY "${WORK_DIR}/pkgconfig-ppt-ext")
+  file(COPY "${_pcdir}/libsodium.pc" "${_nettle_pcdir}/nettle.pc" DESTINATION "${WORK_DIR}/pkgconfig-ppt-ext")
+  set(_args_ppt ${_args})
+  list(REMOVE_AT _args_ppt 2 3)  # -B <dir>
+  list(INSERT _args_ppt 2 -B "${WORK_DIR}/build-ppt-ext")
+  run(${CMAKE_COMMAND} -E env "PKG_CONFIG_LIBDIR=${WORK_DIR}/pkgconfig-ppt-ext" "PKG_CONFIG_PATH="
+      ${CMAKE_COMMAND} ${_args_ppt} -DWAMPBOX_CONSUMER_PPT_EXT=ON)
+  run(${CMAKE_COMMAND} --build "${WORK_DIR}/build-ppt-ext")
+  run("${WORK_DIR}/build-ppt-ext/wampbox_consumer_ppt_ext")
+  message(STATUS "${_out}")
+else()
+  message(STATUS "consumer: this build installed no ppt_ext component; its consumer is not run")
+endif()

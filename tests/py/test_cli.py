@@ -542,3 +542,69 @@ def test_raw_binary_is_not_written_to_a_terminal(wampbox, keyring_file, tmp_path
     # Not a terminal (a pipe, a file): raw bytes as before.
     res = wampbox.run(*base[1:], "--serializer", "cbor")
     assert res.rc == 0 and res.stdout[:1] == b"\x85"
+
+
+# --- EIP-55 key ids (issue 13 item 2) ---------------------------------------------------------------------------
+# The CLI links wampbox::ppt_ext when the build has it (impl/cli/CMakeLists.txt): it then writes key ids with the
+# EIP-55 checksum and verifies mixed-case ids; without it, lowercase only. The expected checksums here come from
+# an independent Keccak-256: PyCryptodome's (python3-pycryptodome), not wampbox's.
+
+def _eip55(lower_id):
+    from Cryptodome.Hash import keccak
+    digits = lower_id[2:]
+    h = keccak.new(digest_bits=256, data=digits.encode()).hexdigest()
+    return "0x" + "".join(c.upper() if c.isalpha() and int(h[i], 16) >= 8 else c for i, c in enumerate(digits))
+
+
+def _cli_has_ppt_ext(wampbox):
+    build = wampbox.binary.parent.parent.parent
+    return (build / "impl" / "ppt_ext" / "libwampbox_ppt_ext.a").exists() or any(
+        (build / "impl" / "ppt_ext").glob("libwampbox_ppt_ext.so*"))
+
+
+def test_keygen_keyid_is_the_spec_key_id(wampbox):
+    import hashlib
+    res = wampbox.keygen("--keyid", "--json")
+    assert res.rc == 0, str(res)
+    out = res.json()
+    pub = Base64Encoder.decode(out["public"].encode())
+    lower = "0x" + hashlib.sha256(pub).digest()[-20:].hex()
+    expect = _eip55(lower) if _cli_has_ppt_ext(wampbox) else lower
+    assert out["keyid"] == expect
+    text = wampbox.keygen("--keyid", "--hex").stdout.decode()
+    assert [line.split(":")[0] for line in text.splitlines()] == ["private", "public", "keyid"]
+
+
+def _ppt_store(path, keyid, key=bytes(range(32))):
+    path.write_text(json.dumps([{"prefix": "com.app.", "model": "symmetric", "keyid": keyid, "key": key.hex()}]))
+    return str(path)
+
+
+def _flip_case(eip):
+    i = next(i for i in range(2, len(eip)) if eip[i].isalpha())
+    return eip[:i] + eip[i].swapcase() + eip[i + 1:]
+
+
+def test_ppt_keys_eip55_ids(wampbox, tmp_path):
+    if not _cli_has_ppt_ext(wampbox):
+        pytest.skip("this build has no wampbox::ppt_ext: the CLI writes lowercase ids and refuses mixed case")
+    lower = "0x" + bytes(range(1, 21)).hex()  # has letters, so the checksum mixes case
+    eip = _eip55(lower)
+    assert eip != lower and eip.lower() == lower
+    seal_args = ["seal", "--type", "PUBLISH", "--serializer", "json", "--uri", "com.app.t", "--args", '["x"]']
+    for written in (lower, eip):  # a store may name the key in either form; the frame carries the EIP-55 form
+        store = _ppt_store(tmp_path / "s.json", written)
+        res = wampbox.run(*seal_args, "--ppt-keys", store)
+        assert res.rc == 0, str(res)
+        frame = res.stdout
+        assert json.loads(frame)[2]["ppt_keyid"] == eip
+        opened = wampbox.run("open", "--serializer", "json", "--ppt-keys", store, "--role", "responder", "-",
+                             input=frame)
+        assert opened.rc == 0, str(opened)
+        assert opened.json()["decrypted"]["args"] == ["x"]
+    # A wrong checksum in a store file, or in a received frame, is bad_key_id (exit 3).
+    res = wampbox.run(*seal_args, "--ppt-keys", _ppt_store(tmp_path / "bad.json", _flip_case(eip)))
+    assert_failed(res, 3, "bad_key_id")
+    bad_frame = frame.replace(eip.encode(), _flip_case(eip).encode())
+    res = wampbox.run("open", "--serializer", "json", "--ppt-keys", store, "--role", "responder", "-", input=bad_frame)
+    assert_failed(res, 3, "bad_key_id")

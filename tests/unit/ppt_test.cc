@@ -11,6 +11,9 @@
 #include "wampbox/json.h"
 #include "wampbox/msgpack.h"
 #ifdef WAMPBOX_HAVE_PPT_EXT
+#ifdef WAMPBOX_TEST_CRYPTOPP_KECCAK
+#include <cryptopp/keccak.h>
+#endif
 #include "wampbox/ppt_ext.h"
 #endif
 
@@ -545,6 +548,31 @@ TEST(PptKeyIdForm, NormalizeWithoutKeccak) {
 }
 
 #ifdef WAMPBOX_HAVE_PPT_EXT
+TEST(PptKeccak, EmptyInputIsEthereumsKeccakEmpty) {
+  std::uint8_t h[32];
+  keccak256({}, h);
+  // Ethereum's KECCAK_EMPTY (the code hash of an account without code); SHA3-256("") differs (a7ffc6f8...).
+  EXPECT_EQ(hex_encode(std::span<const std::uint8_t>(h, 32)),
+            "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
+}
+
+#ifdef WAMPBOX_TEST_CRYPTOPP_KECCAK
+// The sponge around Nettle's permutation against Crypto++'s Keccak_256 on
+// every length 0..600 (0..4 blocks of 136 bytes and every padding position).
+TEST(PptKeccak, MatchesCryptoppOnEveryLength) {
+  Bytes in(600);
+  randombytes_buf(in.data(), in.size());
+  for (std::size_t n = 0; n <= in.size(); ++n) {
+    std::uint8_t ours[32], theirs[32];
+    keccak256(std::span<const std::uint8_t>(in.data(), n), ours);
+    CryptoPP::Keccak_256 h;
+    h.CalculateDigest(theirs, in.data(), n);
+    ASSERT_EQ(hex_encode(std::span<const std::uint8_t>(ours, 32)), hex_encode(std::span<const std::uint8_t>(theirs, 32)))
+        << "n=" << n;
+  }
+}
+#endif
+
 TEST(PptKeyIdForm, Eip55KnownAnswersAndChecksum) {
   const PptCrypto c = ppt_ext_crypto();
   // The examples of EIP-55 itself (eips.ethereum.org/EIPS/eip-55).

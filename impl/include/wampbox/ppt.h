@@ -73,7 +73,7 @@ std::string ppt_key_id(const PublicKey& pk);
 // PCLMUL (libsodium's crypto_aead_aes256gcm is hardware-only) and Keccak-256
 // (EIP-55 checksums). A PptCrypto names the implementations to use; the
 // separate target wampbox::ppt_ext (wampbox/ppt_ext.h) supplies packaged ones
-// (OpenSSL libcrypto, Crypto++).
+// (OpenSSL libcrypto, Nettle's Keccak-f permutation).
 
 inline constexpr std::size_t kAesGcmKeyBytes = 32;
 inline constexpr std::size_t kAesGcmNonceBytes = 12;

@@ -13,9 +13,10 @@ namespace wampbox {
 /// 12-byte nonce, empty AAD, 16-byte tag). Works on every CPU. Thread-safe.
 const Aes256GcmImpl* openssl_aes256gcm() noexcept;
 
-/// Keccak-256 (original padding, as Ethereum/EIP-55) by Crypto++'s
-/// CryptoPP::Keccak_256. Thread-safe (a fresh hash object per call).
-void cryptopp_keccak256(std::span<const std::uint8_t> in, std::uint8_t out[32]);
+/// Keccak-256 (original padding, as Ethereum/EIP-55): the sponge over
+/// Nettle's Keccak-f[1600] permutation (why not a library's Keccak-256: see
+/// ppt_ext.cc). Thread-safe (no shared state).
+void keccak256(std::span<const std::uint8_t> in, std::uint8_t out[32]);
 
 /// PptCrypto with both: libsodium's AES-GCM where the CPU allows, OpenSSL's
 /// otherwise (or always, with force_fallback), and EIP-55 key ids.
