@@ -81,9 +81,11 @@ fi
 # -- JavaScript dependencies (pinned by lock files) ---------------------------
 # scripts/js: the corpus generator's independent confirmer (tweetnacl);
 # conformance/adapters/js: the JavaScript adapters of the conformance runner
-# and the generator's independent oracle. Re-run when the lock file is newer
+# and the generator's independent oracle; conformance/adapters/wampy: wampy.js
+# 8.0.2, a third-party PPT client (adapter and live client, docs/wampy.md).
+# Re-run when the lock file is newer
 # than the installed tree (npm writes node_modules/.package-lock.json).
-for dir in scripts/js conformance/adapters/js; do
+for dir in scripts/js conformance/adapters/js conformance/adapters/wampy; do
   [[ -f "$dir/package-lock.json" ]] || continue
   [[ -f "$dir/node_modules/.package-lock.json" && ! "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]] && continue
   if grep -q '"node_modules/cbor-extract"' "$dir/package-lock.json"; then

@@ -22,10 +22,18 @@ std::uint64_t as_id(const Value& v) {
   throw Error(ErrorCode::kProtocolError, "expected an id");
 }
 
-Object features(std::initializer_list<const char*> names) {
+Object features(std::initializer_list<const char*> names, bool ppt) {
   Object f;
   for (const char* n : names) f.emplace_back(n, Value(true));
+  if (ppt) f.emplace_back("payload_passthru_mode", Value(true));
   return Object{{"features", Value(std::move(f))}};
+}
+
+bool has_ppt(const Object& options) {
+  for (const auto& [k, v] : options) {
+    if (k.rfind("ppt_", 0) == 0) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -99,10 +107,11 @@ Session::Pending& Session::wait(std::uint64_t request, Millis timeout, const cha
 }
 
 std::uint64_t Session::join(const std::string& realm, Millis timeout) {
-  Object roles{{"publisher", Value(features({"payload_transparency"}))},
-               {"subscriber", Value(features({"payload_transparency"}))},
-               {"caller", Value(features({"payload_transparency", "progressive_call_results"}))},
-               {"callee", Value(features({"payload_transparency"}))}};
+  const bool ppt = options_.ppt != nullptr;
+  Object roles{{"publisher", Value(features({"payload_transparency"}, ppt))},
+               {"subscriber", Value(features({"payload_transparency"}, ppt))},
+               {"caller", Value(features({"payload_transparency", "progressive_call_results"}, ppt))},
+               {"callee", Value(features({"payload_transparency"}, ppt))}};
   send_value(Value(Array{Value(wamp::kHello), Value(realm), Value(Object{{"roles", Value(std::move(roles))}})}));
   if (!run_until([&] { return session_id_ != 0 || abort_.has_value(); }, timeout)) {
     throw WampError("wamp.error.timeout", Array{Value("no WELCOME")});
@@ -146,7 +155,9 @@ std::optional<std::uint64_t> Session::publish(const std::string& topic, const Va
   m.uri = topic;
   m.args = args;
   m.kwargs = kwargs;
-  if (options_.codec) {
+  if (options_.ppt) {
+    m = options_.ppt->seal(Role::kOriginator, m, options_.ppt_cipher);
+  } else if (options_.codec) {
     if (auto sealed = seal_message(*options_.codec, m)) m = std::move(*sealed);
   }
   send_message(m);
@@ -180,7 +191,9 @@ CallResult Session::call(const std::string& procedure, const Value& args, const 
   m.uri = procedure;
   m.args = args;
   m.kwargs = kwargs;
-  if (options_.codec) {
+  if (options_.ppt) {
+    m = options_.ppt->seal(Role::kOriginator, m, options_.ppt_cipher);
+  } else if (options_.codec) {
     if (auto sealed = seal_message(*options_.codec, m)) m = std::move(*sealed);
   }
   call_procedure_[req] = procedure;
@@ -206,8 +219,11 @@ void Session::leave(Millis timeout) {
   conn_->close("left");
 }
 
-void Session::refuse(const std::string& uri) {
-  if (refusals_.size() < 1000) refusals_.push_back(uri);
+void Session::refuse(const std::string& uri, const std::string& reason) {
+  if (refusals_.size() < 1000) {
+    refusals_.push_back(uri);
+    refusal_reasons_.push_back(reason);
+  }
 }
 
 void Session::on_frame(Bytes&& frame) {
@@ -287,7 +303,18 @@ void Session::on_event(Message&& m) {
   const Value* topic = member(m.options, "topic");
   ev.topic = topic && topic->kind() == Value::Kind::kString && !topic->as_string().empty() ? topic->as_string()
                                                                                          : it->second.topic;
-  if (m.is_encrypted()) {
+  if (options_.ppt && has_ppt(m.options)) {
+    try {
+      Message plain = options_.ppt->open(Role::kResponder, m, ev.topic);
+      ev.args = plain.args.value_or(Value(Array{}));
+      ev.kwargs = plain.kwargs.value_or(Value(Object{}));
+      ev.encrypted = ev.ppt = true;
+    } catch (const Error& e) {
+      // As for cryptobox: the event is dropped, nothing of it is released.
+      ++events_dropped_;
+      return refuse(std::string(e.wamp_uri()), e.what());
+    }
+  } else if (m.is_encrypted()) {
     if (!options_.codec) {
       ++events_dropped_;
       return refuse(std::string(wamp_error_uri(ErrorCode::kNoPayloadCodec)));
@@ -338,7 +365,18 @@ void Session::on_invocation(Message&& m) {
   const Value* proc = member(m.options, "procedure");
   inv.procedure = proc && proc->kind() == Value::Kind::kString && !proc->as_string().empty() ? proc->as_string()
                                                                                            : it->second.procedure;
-  if (m.is_encrypted()) {
+  if (options_.ppt && has_ppt(m.options)) {
+    try {
+      Message plain = options_.ppt->open(Role::kResponder, m, inv.procedure);
+      inv.args = plain.args.value_or(Value(Array{}));
+      inv.kwargs = plain.kwargs.value_or(Value(Object{}));
+      inv.encrypted = inv.ppt = true;
+    } catch (const Error& e) {
+      refuse(std::string(e.wamp_uri()), e.what());
+      return send_error(std::string(e.wamp_uri()),
+                        Array{Value(std::string("failed to open PPT INVOCATION payload: ") + e.what())}, Object{}, "");
+    }
+  } else if (m.is_encrypted()) {
     if (!options_.codec) {
       refuse(std::string(wamp_error_uri(ErrorCode::kNoPayloadCodec)));
       return send_error(std::string(wamp_error_uri(ErrorCode::kNoPayloadCodec)),
@@ -377,7 +415,15 @@ void Session::on_invocation(Message&& m) {
   y.request = m.request;
   y.args = res.args;
   y.kwargs = res.kwargs;
-  if (options_.codec && (inv.encrypted || keyed(inv.procedure))) {
+  if (inv.ppt) {
+    try {
+      y = options_.ppt->seal(Role::kResponder, y, options_.ppt_cipher, inv.procedure);
+    } catch (const Error& e) {
+      // Never answer a PPT call in plaintext.
+      return send_error(std::string(e.wamp_uri()), Array{Value(std::string("cannot seal PPT YIELD: ") + e.what())},
+                        Object{}, "");
+    }
+  } else if (options_.codec && (inv.encrypted || keyed(inv.procedure))) {
     if (auto sealed = seal_message(*options_.codec, y, inv.procedure)) y = std::move(*sealed);
   }
   send_message(y);
@@ -391,7 +437,17 @@ void Session::on_result(Message&& m) {
   p.done = true;
   CallResult r;
   r.details = m.options;
-  if (m.is_encrypted()) {
+  if (options_.ppt && has_ppt(m.options)) {
+    try {
+      Message plain = options_.ppt->open(Role::kOriginator, m, cit->second);
+      r.args = plain.args.value_or(Value(Array{}));
+      r.kwargs = plain.kwargs.value_or(Value(Object{}));
+      r.encrypted = r.ppt = true;
+    } catch (const Error& e) {
+      p.error.emplace(std::string(e.wamp_uri()), Array{Value(std::string(e.what()))});
+      return;
+    }
+  } else if (m.is_encrypted()) {
     if (!options_.codec) {
       p.error.emplace(std::string(wamp_error_uri(ErrorCode::kNoPayloadCodec)),
                       Array{Value("received encrypted RESULT payload, but no keyring active")});

@@ -17,7 +17,11 @@
 #include "wampbox/error.h"
 #include "wampbox/json.h"
 #include "wampbox/keyring.h"
+#include "wampbox/ppt.h"
 #include "wampbox/transport/session.h"
+#ifdef WAMPBOX_HAVE_PPT_EXT
+#include "wampbox/ppt_ext.h"
+#endif
 
 namespace {
 
@@ -31,6 +35,9 @@ const char kUsage[] =
     "  --realm REALM                    (default realm1)\n"
     "  --keyring FILE                   keyring JSON (see wampbox/keyring.h); none = no encryption\n"
     "  --refuse-plaintext               refuse plaintext EVENT/INVOCATION/RESULT where a key covers the URI\n"
+    "  --ppt-keys FILE                  PPT key store JSON (docs/keyring-format.md): publish/call in Payload\n"
+    "                                   PassThru Mode (scheme wamp, cbor) and open ppt_* events/invocations/results\n"
+    "  --ppt-cipher xsalsa20poly1305|aes256gcm   cipher of what --ppt-keys seals (default xsalsa20poly1305)\n"
     "  --timeout-ms MS                  bound of every wait (default 10000)\n"
     "commands (values are JSON; binary is \"\\u0000\"+base64 as in Autobahn's JSON):\n"
     "  publish TOPIC ARGS [KWARGS] [--count N] [--acknowledge]\n"
@@ -50,8 +57,9 @@ const char kUsage[] =
     "  bench-rpc PROC --size B [--count N] [--max-seconds S]\n"
     "                                   a second session registers an echo; N sequential calls\n"
     "Lines printed: {\"ready\":...} once subscribed/registered, {\"event\":...}, {\"invocation\":...},\n"
-    "{\"result\":...}, {\"error\":URI,...}, and a final {\"summary\":...}. Exit 0 if the command completed,\n"
-    "1 on a WAMP error or timeout, 2 on bad usage.\n";
+    "{\"result\":...}, {\"error\":URI,...}, and a final {\"summary\":...} (refusals: error URIs of dropped\n"
+    "events / refused invocations; refusal_reasons, if there are any: the library's message for each).\n"
+    "Exit 0 if the command completed, 1 on a WAMP error or timeout, 2 on bad usage.\n";
 
 std::string jstr(const Value& v) { return json_write(v); }
 
@@ -304,7 +312,8 @@ int run_soak_subscribe(asio::io_context& io, Session& session, const std::vector
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string url, realm = "realm1", keyring_path, command, stream;
+  std::string url, realm = "realm1", keyring_path, ppt_keys_path, command, stream;
+  std::string ppt_cipher(kPptCipherXsalsa20Poly1305);
   Millis progress{0};
   Serializer ser = Serializer::kJson;
   bool refuse_plaintext = false, acknowledge = false;
@@ -331,6 +340,10 @@ int main(int argc, char** argv) {
       realm = need();
     } else if (a == "--keyring") {
       keyring_path = need();
+    } else if (a == "--ppt-keys") {
+      ppt_keys_path = need();
+    } else if (a == "--ppt-cipher") {
+      ppt_cipher = need();
     } else if (a == "--refuse-plaintext") {
       refuse_plaintext = true;
     } else if (a == "--timeout-ms") {
@@ -378,7 +391,19 @@ int main(int argc, char** argv) {
 
   std::optional<KeyRing> ring;
   std::optional<PayloadCodec> codec;
+  std::optional<PptKeyStore> ppt_store;
   try {
+    if (!ppt_keys_path.empty()) {
+      std::ifstream in(ppt_keys_path);
+      if (!in) usage_error("cannot read " + ppt_keys_path);
+      std::stringstream ss;
+      ss << in.rdbuf();
+#ifdef WAMPBOX_HAVE_PPT_EXT
+      ppt_store.emplace(load_ppt_keystore_json(ss.str(), ppt_ext_crypto()));  // EIP-55 key ids, AES fallback
+#else
+      ppt_store.emplace(load_ppt_keystore_json(ss.str()));
+#endif
+    }
     if (!keyring_path.empty()) {
       std::ifstream in(keyring_path);
       if (!in) usage_error("cannot read " + keyring_path);
@@ -388,7 +413,7 @@ int main(int argc, char** argv) {
       codec.emplace(*ring);
     }
   } catch (const Error& e) {
-    std::cerr << "wampbox-client: keyring: " << e.what() << "\n";
+    std::cerr << "wampbox-client: keyring / PPT key store: " << e.what() << "\n";
     return 2;
   }
   auto arg_value = [&](std::size_t i, Value dflt) -> Value {
@@ -413,6 +438,8 @@ int main(int argc, char** argv) {
     SessionOptions so;
     so.codec = codec ? &*codec : nullptr;
     so.refuse_plaintext = refuse_plaintext;
+    so.ppt = ppt_store ? &*ppt_store : nullptr;
+    so.ppt_cipher = ppt_cipher;
     Session session(io, conn, so);
     session.join(realm, timeout);
     if (command == "publish") {
@@ -431,7 +458,8 @@ int main(int argc, char** argv) {
         ++done;
         std::cout << "{\"event\":{\"args\":" << jstr(ev.args) << ",\"kwargs\":" << jstr(ev.kwargs)
                   << ",\"details\":" << jstr(details_value(ev.details)) << ",\"encrypted\":"
-                  << (ev.encrypted ? "true" : "false") << ",\"topic\":" << jstr(Value(ev.topic)) << "}}\n"
+                  << (ev.encrypted ? "true" : "false") << ",\"ppt\":" << (ev.ppt ? "true" : "false")
+                  << ",\"topic\":" << jstr(Value(ev.topic)) << "}}\n"
                   << std::flush;
       }, timeout);
       std::cout << "{\"ready\":{\"subscription\":" << sub << "}}" << std::endl;
@@ -445,7 +473,8 @@ int main(int argc, char** argv) {
           ++done;
           std::cout << "{\"result\":{\"args\":" << jstr(r.args) << ",\"kwargs\":" << jstr(r.kwargs)
                     << ",\"details\":" << jstr(details_value(r.details))
-                    << ",\"encrypted\":" << (r.encrypted ? "true" : "false") << "}}" << std::endl;
+                    << ",\"encrypted\":" << (r.encrypted ? "true" : "false")
+                    << ",\"ppt\":" << (r.ppt ? "true" : "false") << "}}" << std::endl;
         } catch (const WampError& e) {
           rc = 1;
           std::cout << "{\"error\":" << jstr(Value(e.uri())) << ",\"args\":" << jstr(e.args())
@@ -459,7 +488,8 @@ int main(int argc, char** argv) {
         ++done;
         std::cout << "{\"invocation\":{\"args\":" << jstr(inv.args) << ",\"kwargs\":" << jstr(inv.kwargs)
                   << ",\"details\":" << jstr(details_value(inv.details))
-                  << ",\"encrypted\":" << (inv.encrypted ? "true" : "false") << "}}" << std::endl;
+                  << ",\"encrypted\":" << (inv.encrypted ? "true" : "false")
+                  << ",\"ppt\":" << (inv.ppt ? "true" : "false") << "}}" << std::endl;
         return CallResult{inv.args, inv.kwargs, {}, false};
       }, timeout);
       std::cout << "{\"ready\":{\"registration\":" << reg << "}}" << std::endl;
@@ -508,10 +538,13 @@ int main(int argc, char** argv) {
     } else {
       usage_error("unknown command " + command);
     }
-    std::vector<Value> refusals;
+    std::vector<Value> refusals, reasons;
     for (const auto& r : session.refusals()) refusals.emplace_back(r);
+    for (const auto& r : session.refusal_reasons()) reasons.emplace_back(r);
     std::cout << "{\"summary\":{\"done\":" << done << ",\"dropped\":" << session.events_dropped()
-              << ",\"refusals\":" << jstr(Value(Array(refusals))) << "}}" << std::endl;
+              << ",\"refusals\":" << jstr(Value(Array(refusals)));
+    if (!reasons.empty()) std::cout << ",\"refusal_reasons\":" << jstr(Value(Array(reasons)));
+    std::cout << "}}" << std::endl;
     session.leave(Millis(2000));
   } catch (const WampError& e) {
     std::cout << "{\"error\":" << jstr(Value(e.uri())) << ",\"args\":" << jstr(e.args()) << "}" << std::endl;

@@ -18,11 +18,11 @@
 // plaintext fallback (a key without the needed role is an error), low-order
 // public keys as the crypto library does them.
 
-const readline = require('readline');
 const pyjson = require('./pyjson');
 const wamp = require('./wamp');
 const wire = require('./wire');
 const { makePptHandlers } = require('./ppt');
+const { serveSession } = require('./session');
 
 const PROTOCOL = 'wampbox-conform/1';
 
@@ -300,28 +300,7 @@ async function main() {
       unsupported_flags: [],
     },
   };
-  const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
-  const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
-  for await (const line of rl) {
-    if (!line.trim()) continue;
-    const msg = JSON.parse(line);
-    if (msg.type === 'hello') { out(hello); continue; }
-    if (msg.type === 'bye') break;
-    if (msg.type !== 'case') continue;
-    const h = H[msg.op];
-    if (!h) { out({ id: msg.id, status: 'unsupported', reason: `operation ${msg.op} not implemented` }); continue; }
-    try {
-      out({ id: msg.id, status: 'ok', output: await h(msg.input || {}) });
-    } catch (e) {
-      if (e instanceof Fail) out({ id: msg.id, status: 'error', error: e.code, message: e.message });
-      else if (e instanceof Unsupported) out({ id: msg.id, status: 'unsupported', reason: e.message });
-      else {
-        process.stderr.write((e && e.stack) || String(e));
-        out({ id: msg.id, status: 'error', error: 'internal', message: String(e && e.message) });
-      }
-    }
-  }
-  process.exit(0);
+  await serveSession({ hello, handlers: H, Fail, Unsupported });
 }
 
 main();

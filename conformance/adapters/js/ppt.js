@@ -18,13 +18,46 @@ const nodeCrypto = require('crypto');
 const XS = 'xsalsa20poly1305';
 const AES = 'aes256gcm';
 
-function makePptHandlers({ C, Fail }) {
-  const { Encoder, Decoder } = require('cbor-x');
-  const { keccak_256: keccak256 } = require('@noble/hashes/sha3');
-  const encoder = new Encoder({ useRecords: false, mapsAsObjects: false });
-  const decoder = new Decoder({ useRecords: false, mapsAsObjects: false });
-  const subtle = nodeCrypto.webcrypto.subtle;
+// A decoded value as a typed value (PROTOCOL.md section 5): Maps and plain
+// objects (what cbor-x gives with mapsAsObjects, as wampy.js decodes) are dicts
+// in key order, undefined is null (ppt_open rejects undefined before this).
+// Shared with the wampy.js adapter.
+function toTypedWith(Fail) {
+  return function toTyped(x) {
+    if (x === null || x === undefined) return { null: null };
+    if (typeof x === 'boolean') return { bool: x };
+    if (typeof x === 'string') return { str: x };
+    if (typeof x === 'bigint') return { int: x.toString() };
+    if (typeof x === 'number') {
+      if (Number.isInteger(x) && !Object.is(x, -0)) return { int: String(x) };
+      const b = Buffer.alloc(8);
+      b.writeDoubleBE(x, 0);
+      return { float: b.toString('hex') };
+    }
+    if (x instanceof Uint8Array) return { bytes: Buffer.from(x).toString('hex') };
+    if (Array.isArray(x)) return { list: x.map(toTyped) };
+    if (x instanceof Map) {
+      const out = [];
+      for (const [k, v] of x) {
+        if (typeof k !== 'string') throw new Fail('malformed_plaintext', 'a map key is not a string');
+        out.push([k, toTyped(v)]);
+      }
+      return { dict: out };
+    }
+    if (typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) {
+      return { dict: Object.keys(x).map((k) => [k, toTyped(x[k])]) };
+    }
+    throw new Fail('malformed_plaintext', `value ${typeof x} has no WAMP form`);
+  };
+}
 
+// The key store of the ppt layer (key ids, EIP-55, entries per prefix, which
+// entry sends and which one a ppt_keyid names), shared with the wampy.js
+// adapter (conformance/adapters/wampy/adapter.js), whose library has no key
+// store. C: the NaCl backend (scalarmultBase, beforenm); Fail: the adapter's
+// error class (code, message).
+function makePptKeyStore({ C, Fail }) {
+  const { keccak_256: keccak256 } = require('@noble/hashes/sha3');
   const hex = (b) => Buffer.from(b).toString('hex');
   const unhex = (h) => Uint8Array.from(Buffer.from(h, 'hex'));
   const other = (r) => {
@@ -95,6 +128,16 @@ function makePptHandlers({ C, Fail }) {
   const keyOf = (e, role) => (e.key ? e.key : e.box[role]);
   const sendId = (e, role) => (e.key ? e.id : e.ids[other(role)]);
   const names = (e, receiver, id) => (e.key ? e.id : e.ids[receiver]) === id;
+  return { ID_RE, eip55, normalizeId, buildStore, prefixOf, keyOf, sendId, names, other };
+}
+
+function makePptHandlers({ C, Fail }) {
+  const { Encoder, Decoder } = require('cbor-x');
+  const encoder = new Encoder({ useRecords: false, mapsAsObjects: false });
+  const decoder = new Decoder({ useRecords: false, mapsAsObjects: false });
+  const subtle = nodeCrypto.webcrypto.subtle;
+  const { ID_RE, eip55, normalizeId, buildStore, prefixOf, keyOf, sendId, names, other } = makePptKeyStore({ C, Fail });
+  const hex = (b) => Buffer.from(b).toString('hex');
 
   // -- typed values <-> what cbor-x encodes / decodes ---------------------------
   function toJs(t) {
@@ -122,29 +165,7 @@ function makePptHandlers({ C, Fail }) {
     if (x instanceof Map) return [...x.values()].some(hasUndefined);
     return false;
   }
-  function toTyped(x) {
-    if (x === null) return { null: null };
-    if (typeof x === 'boolean') return { bool: x };
-    if (typeof x === 'string') return { str: x };
-    if (typeof x === 'bigint') return { int: x.toString() };
-    if (typeof x === 'number') {
-      if (Number.isInteger(x) && !Object.is(x, -0)) return { int: String(x) };
-      const b = Buffer.alloc(8);
-      b.writeDoubleBE(x, 0);
-      return { float: b.toString('hex') };
-    }
-    if (x instanceof Uint8Array) return { bytes: hex(x) };
-    if (Array.isArray(x)) return { list: x.map(toTyped) };
-    if (x instanceof Map) {
-      const out = [];
-      for (const [k, v] of x) {
-        if (typeof k !== 'string') throw new Fail('malformed_plaintext', 'a map key is not a string');
-        out.push([k, toTyped(v)]);
-      }
-      return { dict: out };
-    }
-    throw new Fail('malformed_plaintext', `value ${typeof x} has no WAMP form`);
-  }
+  const toTyped = toTypedWith(Fail);
 
   // -- attributes ---------------------------------------------------------------
   const PPT_KEYS = ['ppt_scheme', 'ppt_serializer', 'ppt_cipher', 'ppt_keyid'];
@@ -281,4 +302,4 @@ function makePptHandlers({ C, Fail }) {
   return H;
 }
 
-module.exports = { makePptHandlers };
+module.exports = { makePptHandlers, makePptKeyStore, toTypedWith };

@@ -25,6 +25,15 @@
 // plaintext for a URI a key covers are refused the same way (an option:
 // Autobahn accepts them).
 //
+// Payload PassThru Mode (SessionOptions::ppt, a PptKeyStore): PUBLISH and CALL
+// are sealed with PptKeyStore::seal (originator) and a YIELD answering a PPT
+// INVOCATION with the responder's key, ppt_* attributes instead of enc_*; a
+// URI without a current key throws Error(kNoKey) before anything is sent (no
+// plaintext). EVENT/INVOCATION/RESULT carrying ppt_* are opened with
+// PptKeyStore::open; failures are handled as cryptobox failures above (EVENT
+// dropped, INVOCATION answered with ERROR, call rejected). Without a store,
+// ppt_* messages are delivered as they arrive (Arguments [binary]).
+//
 // Threading and blocking: the session and its connection belong to one
 // io_context. The blocking calls (join, subscribe, publish, call, ...) run that
 // io_context until their reply arrives or the timeout passes; they must be
@@ -43,6 +52,7 @@
 
 #include "wampbox/cryptobox.h"
 #include "wampbox/message.h"
+#include "wampbox/ppt.h"
 #include "wampbox/transport/connection.h"
 
 namespace wampbox::transport {
@@ -70,6 +80,7 @@ struct Event {
   Value kwargs = Object{};
   Object details;       // as received (enc_* / ppt_* included)
   bool encrypted = false;
+  bool ppt = false;     // opened from Payload PassThru Mode (encrypted is then true too)
 };
 
 struct Invocation {
@@ -79,6 +90,7 @@ struct Invocation {
   Value kwargs = Object{};
   Object details;
   bool encrypted = false;
+  bool ppt = false;
 };
 
 /// What a callee returns (YIELD) or a caller receives (RESULT).
@@ -87,6 +99,7 @@ struct CallResult {
   Value kwargs = Object{};
   Object details;
   bool encrypted = false;
+  bool ppt = false;
 };
 
 struct SessionOptions {
@@ -94,6 +107,12 @@ struct SessionOptions {
   /// received are refused as wamp.error.no_payload_codec / dropped).
   const PayloadCodec* codec = nullptr;
   bool refuse_plaintext = false;
+  /// Payload PassThru Mode key store (see the file comment); nullptr = no PPT
+  /// sealing or opening. When set, it seals PUBLISH/CALL instead of `codec`.
+  /// Not owned; must outlive the session.
+  const PptKeyStore* ppt = nullptr;
+  /// ppt_cipher of what this session seals: xsalsa20poly1305 or aes256gcm.
+  std::string ppt_cipher{kPptCipherXsalsa20Poly1305};
   /// Optional observer of every frame sent/received (for tests and audits).
   std::function<void(bool outgoing, const Bytes& frame)> trace;
 };
@@ -142,6 +161,8 @@ class Session {
   std::uint64_t events_dropped() const noexcept { return events_dropped_; }
   /// Error URIs of refused EVENT/INVOCATION payloads, in order (bounded to 1000).
   const std::vector<std::string>& refusals() const noexcept { return refusals_; }
+  /// The library's message for each refusal (same order; "" where there is none).
+  const std::vector<std::string>& refusal_reasons() const noexcept { return refusal_reasons_; }
   Connection& connection() noexcept { return *conn_; }
 
  private:
@@ -159,7 +180,7 @@ class Session {
   void on_invocation(Message&& m);
   void on_result(Message&& m);
   void on_error(Message&& m);
-  void refuse(const std::string& uri);
+  void refuse(const std::string& uri, const std::string& reason = "");
   std::uint64_t next_request() { return ++request_; }
   Pending& wait(std::uint64_t request, Millis timeout, const char* what);
   /// Waits for the reply to `request` (SUBSCRIBED, REGISTERED, PUBLISHED: the id
@@ -196,6 +217,7 @@ class Session {
   std::map<std::uint64_t, Registration> registrations_;
   std::uint64_t events_dropped_ = 0;
   std::vector<std::string> refusals_;
+  std::vector<std::string> refusal_reasons_;
 };
 
 }  // namespace wampbox::transport
