@@ -110,13 +110,18 @@ def build_parser():
                           "strict: the code must match")
     run.add_argument("--progress", choices=("auto", "tty", "plain", "none"), default="auto",
                      help="live counter on a terminal, plain lines otherwise (default auto), on stderr")
+    add_report_options(p, "HTML report (a one-column matrix)", "name shown in progress lines (default: adapter name)")
+    return p
+
+
+def add_report_options(p, html_help, label_help):
+    """The report options write_reports() reads (also used by `live`)."""
     out = p.add_argument_group("reports")
     out.add_argument("--out", metavar="DIR", help="write report.json, junit.xml and report.html into DIR")
     out.add_argument("--json", metavar="FILE", help="JSON report")
     out.add_argument("--junit", metavar="FILE", help="JUnit XML report")
-    out.add_argument("--html", metavar="FILE", help="HTML report (a one-column matrix)")
-    out.add_argument("--label", metavar="TEXT", help="name shown in progress lines (default: adapter name)")
-    return p
+    out.add_argument("--html", metavar="FILE", help=html_help)
+    out.add_argument("--label", metavar="TEXT", help=label_help)
 
 
 def build_matrix_parser():

@@ -536,6 +536,30 @@ def sc_result(ctx, case):
     _check_values(case, "client's result", res.get("args"), res.get("kwargs"), res_args, res_kwargs)
 
 
+def _client_subscribes(ctx, case, topic):
+    """The client subscribes to `topic`; returns the index of its next note, or None (the case
+    failed) when it could not."""
+    r = ctx.client.do("subscribe", ctx.timeout, uri=topic)
+    if r["status"] != "ok":
+        case.fail(f"the client could not subscribe: {r.get('error')} {r.get('message', '')}")
+        return None
+    return len(ctx.client.notes)
+
+
+def _client_serves(ctx, case, proc, payload):
+    """The client registers `proc` (its echo), the peer calls it with the cryptobox `payload`.
+    Returns (the peer's RESULT or ERROR, or None after the timeout; the index of the client's
+    first note after the call), or None (the case failed) when the client could not register."""
+    r = ctx.client.do("register", ctx.timeout, uri=proc)
+    if r["status"] != "ok":
+        case.fail(f"the client could not register: {r.get('error')} {r.get('message', '')}")
+        return None
+    start = len(ctx.client.notes)
+    req = ctx.peer.next_req()
+    ctx.peer.send([48, req, {"enc_algo": "cryptobox", "enc_serializer": "json"}, proc, payload])
+    return ctx.peer.expect(lambda m: (m[0] == 50 and m[1] == req) or (m[0] == 8 and m[2] == req), ctx.timeout), start
+
+
 def _event_note(topic):
     return lambda n: n.get("type") == "event" and n.get("uri") in (topic, None)
 
@@ -544,12 +568,11 @@ def sc_event(ctx, case):
     topic = PREFIX + "event"
     args, kwargs = values("event")
     case.expected = {"event": {"topic": topic, "args": args, "kwargs": kwargs}}
-    r = ctx.client.do("subscribe", ctx.timeout, uri=topic)
-    if r["status"] != "ok":
-        case.fail(f"the client could not subscribe: {r.get('error')}")
+    start = _client_subscribes(ctx, case, topic)
+    if start is None:
         return
     ctx.peer.publish_payload(topic, ctx.crypto.seal("originator", topic, args, kwargs))
-    n = ctx.client.wait_note(_event_note(topic), ctx.timeout, start=len(ctx.client.notes))
+    n = ctx.client.wait_note(_event_note(topic), ctx.timeout, start)
     if n is None:
         case.fail("the client reported no event for a valid encrypted publication")
         return
@@ -563,15 +586,10 @@ def sc_invocation(ctx, case):
     args, kwargs = values("invocation", wide_ints=False)
     case.expected = {"invocation": {"procedure": proc, "args": args, "kwargs": kwargs}, "echo": "the same values"}
     case.secret_values += [args, kwargs]
-    r = ctx.client.do("register", ctx.timeout, uri=proc)
-    if r["status"] != "ok":
-        case.fail(f"the client could not register: {r.get('error')}")
+    served = _client_serves(ctx, case, proc, ctx.crypto.seal("originator", proc, args, kwargs))
+    if served is None:
         return
-    start = len(ctx.client.notes)
-    req = ctx.peer.next_req()
-    ctx.peer.send([48, req, {"enc_algo": "cryptobox", "enc_serializer": "json"}, proc,
-                   ctx.crypto.seal("originator", proc, args, kwargs)])
-    res = ctx.peer.expect(lambda m: (m[0] == 50 and m[1] == req) or (m[0] == 8 and m[2] == req), ctx.timeout)
+    res, start = served
     n = ctx.client.wait_note(lambda x: x.get("type") == "invocation", ctx.timeout if res is None else 2.0, start)
     if n is None:
         case.fail("the client reported no invocation for a valid encrypted call")
@@ -610,11 +628,9 @@ def _refuse_event(ctx, case, mode):
     sentinel = L(S(f"sentinel after the {DAMAGE[mode]} event"))
     case.expected = {"event": f"none for the {DAMAGE[mode]} publication; then the sentinel {short(sentinel)}"}
     case.secret_values += [args, kwargs]
-    r = ctx.client.do("subscribe", ctx.timeout, uri=topic)
-    if r["status"] != "ok":
-        case.fail(f"the client could not subscribe: {r.get('error')}")
+    start = _client_subscribes(ctx, case, topic)
+    if start is None:
         return
-    start = len(ctx.client.notes)
     bad = _crafted(ctx, mode, "originator", topic, args, kwargs)
     ctx.peer.publish_payload(topic, bad)
     ctx.peer.publish_payload(topic, ctx.crypto.seal("originator", topic, sentinel, D()))
@@ -634,38 +650,41 @@ def _refuse_event(ctx, case, mode):
     case.wire_checks.append(_wire_delivered(36, bad))
 
 
+def _crafted_for(ctx, case, mode, what, role, expected):
+    """(procedure, crafted payload) of a refuse-* RPC scenario; its values are secrets."""
+    proc = PREFIX + f"{mode}-{what}"
+    args, kwargs = values(f"{mode}-{what}")
+    case.expected = {what: expected}
+    case.secret_values += [args, kwargs]
+    return proc, _crafted(ctx, mode, role, proc, args, kwargs)
+
+
+def _note_error(case, mode, got, ok_text):
+    if got != ADVICE[mode]:
+        case.notes.append(f"refused with {got!r}, not Autobahn's {ADVICE[mode]!r} (not a failure)")
+    else:
+        case.notes.append(f"{ok_text} {got}")
+
+
 def _refuse_result(ctx, case, mode):
-    proc = PREFIX + f"{mode}-result"
-    res_args, res_kwargs = values(f"{mode}-result")
-    case.expected = {"call": f"an error (advice: {ADVICE[mode]}), no result"}
-    case.secret_values += [res_args, res_kwargs]
-    bad = _crafted(ctx, mode, "responder", proc, res_args, res_kwargs)
+    proc, bad = _crafted_for(ctx, case, mode, "result", "responder", f"an error (advice: {ADVICE[mode]}), no result")
     inv, r = _client_call(ctx, case, proc, L(S("call me")), D(), lambda inv: bad)
     if inv is None:
         return
     if r["status"] == "ok":
         case.fail(f"the client accepted a {DAMAGE[mode]} RESULT: {short(r.get('result'), 240)}")
-    elif r.get("error") != ADVICE[mode]:
-        case.notes.append(f"refused with {r.get('error')!r}, not Autobahn's {ADVICE[mode]!r} (not a failure)")
     else:
-        case.notes.append(f"the call failed with {r.get('error')}")
+        _note_error(case, mode, r.get("error"), "the call failed with")
     case.wire_checks.append(_wire_delivered(50, bad))
 
 
 def _refuse_invocation(ctx, case, mode):
-    proc = PREFIX + f"{mode}-invocation"
-    args, kwargs = values(f"{mode}-invocation")
-    case.expected = {"invocation": f"not delivered; the caller gets ERROR (advice: {ADVICE[mode]})"}
-    case.secret_values += [args, kwargs]
-    r = ctx.client.do("register", ctx.timeout, uri=proc)
-    if r["status"] != "ok":
-        case.fail(f"the client could not register: {r.get('error')}")
+    proc, bad = _crafted_for(ctx, case, mode, "invocation", "originator",
+                             f"not delivered; the caller gets ERROR (advice: {ADVICE[mode]})")
+    served = _client_serves(ctx, case, proc, bad)
+    if served is None:
         return
-    start = len(ctx.client.notes)
-    req = ctx.peer.next_req()
-    bad = _crafted(ctx, mode, "originator", proc, args, kwargs)
-    ctx.peer.send([48, req, {"enc_algo": "cryptobox", "enc_serializer": "json"}, proc, bad])
-    res = ctx.peer.expect(lambda m: (m[0] == 50 and m[1] == req) or (m[0] == 8 and m[2] == req), ctx.timeout)
+    res, start = served
     # The answer follows the client's decision: an invocation it delivered is reported by now.
     ctx.client.wait_note(lambda x: False, 0.2, start)
     delivered = [x for x in ctx.client.notes[start:] if x.get("type") == "invocation"]
@@ -677,10 +696,8 @@ def _refuse_invocation(ctx, case, mode):
         case.fail("the client never answered the crafted call (no ERROR within the timeout)")
     elif res[0] == 50:
         case.fail(f"the client answered the {DAMAGE[mode]} call with a RESULT")
-    elif res[4] != ADVICE[mode]:
-        case.notes.append(f"answered with ERROR {res[4]!r}, not Autobahn's {ADVICE[mode]!r} (not a failure)")
     else:
-        case.notes.append(f"not invoked; the caller got ERROR {res[4]}")
+        _note_error(case, mode, res[4], "not invoked; the caller got ERROR")
     case.wire_checks.append(_wire_delivered(68, bad))
 
 
@@ -723,11 +740,9 @@ def sc_plaintext_event(ctx, case):
     topic = PREFIX + "plaintext-event"
     args, kwargs = values("plaintext-event", wide_ints=False)
     sentinel = L(S("sentinel after the plaintext event"))
-    r = ctx.client.do("subscribe", ctx.timeout, uri=topic)
-    if r["status"] != "ok":
-        case.fail(f"the client could not subscribe: {r.get('error')}")
+    start = _client_subscribes(ctx, case, topic)
+    if start is None:
         return
-    start = len(ctx.client.notes)
     ctx.peer.publish_plain(topic, [py_value(a) for a in args["list"]], py_value(kwargs))
     ctx.peer.publish_payload(topic, ctx.crypto.seal("originator", topic, sentinel, D()))
     n = ctx.client.wait_note(lambda x: x.get("type") == "event" and same(x.get("args"), sentinel), ctx.timeout, start)
@@ -1160,7 +1175,8 @@ examples:
   wampbox-conform live --list
 
 The client adapter contract (wampbox-live/1) and a worked example: docs/live-conformance.md.
-exit codes: 0 every scenario passed, 1 failing scenarios, 2 harness error."""
+exit codes: 0 every scenario passed, 1 failing scenarios, 2 harness error, 128 + the signal when
+SIGTERM, SIGINT or SIGHUP stopped the run (partial report marked incomplete)."""
 
 
 def build_live_parser(build_dir_default):
@@ -1193,12 +1209,8 @@ def build_live_parser(build_dir_default):
     run.add_argument("--work-dir", metavar="DIR", help="where the keyring, port file and capture go (default: a "
                      "new temporary directory, kept and named in the report)")
     run.add_argument("--progress", choices=("plain", "none"), default="plain", help="one line per scenario on stderr")
-    out = p.add_argument_group("reports")
-    out.add_argument("--out", metavar="DIR", help="write report.json, junit.xml and report.html into DIR")
-    out.add_argument("--json", metavar="FILE", help="JSON report")
-    out.add_argument("--junit", metavar="FILE", help="JUnit XML report")
-    out.add_argument("--html", metavar="FILE", help="HTML report (with each scenario's wire log)")
-    out.add_argument("--label", metavar="TEXT", help="name shown in progress lines")
+    from .cli import add_report_options
+    add_report_options(p, "HTML report (with each scenario's wire log)", "name shown in progress lines")
     return p
 
 
