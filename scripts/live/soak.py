@@ -386,17 +386,27 @@ def main():
                 st["B"] = (prog["progress"]["received"] - 1) if prog else -1
                 st["own_ok"] = True
             streams[inc["name"]] = st
-        sub_reports = []  # (name, kind, streams dict, violations, final)
+        sub_reports = []  # (kind, streams dict, violations)
+        violation_details = []
         for c in churn_done:
             if c["kind"] == "wb":
                 rep = last_line(c["proc"], '{"report"')
                 viol = sum(1 for x in c["proc"].lines if x.startswith('{"violation"'))
                 sub_reports.append(("churn-wb", rep["report"]["streams"] if rep else {},
                                     max(viol, rep["report"]["violations"] if rep else 0)))
+                violation_details += [x for x in c["proc"].lines if x.startswith('{"violation"')][:5]
             else:
-                lines = [json.loads(x) for x in c["proc"].lines if x.startswith('{"event"')]
-                _, st, viol = check_ab_events(lines, c["ready_ns"] or 0)
+                lines = []
+                for x in c["proc"].lines:
+                    if x.startswith('{"event"'):
+                        try:
+                            lines.append(json.loads(x))
+                        except ValueError:
+                            pass  # the last line, cut by SIGKILL
+                # Not seen ready: no start check (the first events are still checked for order).
+                _, st, viol = check_ab_events(lines, c["ready_ns"] if c["ready_ns"] is not None else float("inf"))
                 sub_reports.append(("churn-ab", st, len(viol)))
+                violation_details += [f"autobahn {c['topics']}: {v}" for v in viol[:5]]
         for _, st, _ in sub_reports:
             for name, (first, last, count, t) in st.items():
                 if name in streams and streams[name]["killed"]:
@@ -455,7 +465,7 @@ def main():
                             f"rc {st['rc']}: {st.get('own')} {st.get('stderr')}")
     churn_violations = sum(v for _, _, v in sub_reports)
     if churn_violations:
-        findings.append(f"{churn_violations} violations in churn subscribers")
+        findings.append(f"{churn_violations} violations in churn subscribers: {violation_details[:10]}")
     accepted = sum(st["B"] + 1 for st in streams.values())
     anchor_events = sum(rep["events"] for _, _, rep, _ in anchor_final if rep)
     checked_pairs = sum(len(st) for _, st, _ in sub_reports) + sum(
