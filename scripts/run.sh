@@ -24,9 +24,11 @@
 #               targets, instruction counts, plots; OUT/bench/
 #   backends    scripts/backends.sh: every crypto_box backend against the
 #               corpus, then benchmarked with reference AEADs; OUT/backends/
-#   live-bench  scripts/live/bench.py: publish->event and call->result through
-#               wampbox-router, plain vs encrypted, wampbox vs Autobahn clients,
-#               64 B..64 KiB; OUT/live-bench/ (docs/live.md)
+#   live-bench  scripts/live/bench.py --profile: publish->event and call->result
+#               through wampbox-router, plain vs encrypted, wampbox vs Autobahn
+#               clients, 64 B..64 KiB; prints each goal's ratio PASS/MISS, CPU
+#               split (clients, router, seal+open, perf profile); OUT/live-bench/
+#               (docs/live.md)
 #   live-soak   scripts/live/soak.py: 1 M encrypted events from 4 publisher slots
 #               whose sessions are SIGKILLed and restarted, churn subscribers
 #               killed, garbage/oversize/over-limit frames; checks every live
@@ -138,7 +140,7 @@ stage_backends() {
 }
 
 stage_live-bench() {
-  WAMPBOX_BUILD_DIR="$WAMPBOX_BUILD_DIR" "$PYTHON" scripts/live/bench.py --out "$OUT/live-bench"
+  WAMPBOX_BUILD_DIR="$WAMPBOX_BUILD_DIR" "$PYTHON" scripts/live/bench.py --profile --out "$OUT/live-bench"
 }
 
 stage_live-soak() {

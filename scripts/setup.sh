@@ -26,8 +26,8 @@ PACKAGES=(
   python3-jsonschema python3-matplotlib python3-scipy
   # PPT corpus generator: AES-GCM and Keccak-256 references (scripts/corpus/layer_ppt.py)
   python3-cryptography python3-pycryptodome
-  # memory checking
-  valgrind
+  # memory checking; CPU profiles of the live benchmarks (scripts/live/bench.py --profile)
+  valgrind linux-perf
   # JavaScript side (scripts/js) and headless browser
   nodejs npm chromium
 )
