@@ -97,7 +97,8 @@ async def handle(session, msg, timeout):
             return {"id": rid, "status": "ok", "result": {"args": tv(args), "kwargs": tv(kwargs)}}
         return {"id": rid, "status": "error", "error": "unknown_command", "message": f"unknown command {cmd!r}"}
     except ApplicationError as e:
-        return {"id": rid, "status": "error", "error": e.error, "message": str(e)[:500]}
+        return {"id": rid, "status": "error", "error": e.error, "message": str(e)[:500], "args": tv(list(e.args)),
+                "kwargs": tv(e.kwargs or {})}
     except asyncio.TimeoutError:
         return {"id": rid, "status": "error", "error": "timeout", "message": f"no completion within {timeout} s"}
     except Exception as e:  # noqa: BLE001 - reported to the runner as this command's error

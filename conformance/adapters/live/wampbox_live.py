@@ -122,8 +122,12 @@ class Client:
                 rc, lines, err = self.once(rid, *extra, cmd, uri, args, kwargs)
                 errors = [l for l in lines if "error" in l]
                 if errors:
-                    return {"id": rid, "status": "error", "error": str(errors[0]["error"]),
-                            "message": json.dumps(errors[0].get("args"), default=repr)[:500]}
+                    e = errors[0]
+                    out = {"id": rid, "status": "error", "error": str(e["error"]),
+                           "message": json.dumps(e.get("args"), default=repr)[:500]}
+                    if "kwargs" in e:  # a WAMP ERROR reply: its (decrypted) arguments
+                        out.update(args=_typed_or_empty(e.get("args"), []), kwargs=_typed_or_empty(e.get("kwargs"), {}))
+                    return out
                 if rc != 0:
                     return {"id": rid, "status": "error", "error": "client_error",
                             "message": f"wampbox-client exit {rc}: {err[-500:]}"}

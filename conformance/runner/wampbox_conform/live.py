@@ -560,6 +560,34 @@ def _client_serves(ctx, case, proc, payload):
     return ctx.peer.expect(lambda m: (m[0] == 50 and m[1] == req) or (m[0] == 8 and m[2] == req), ctx.timeout), start
 
 
+def sc_error(ctx, case):
+    """The peer (callee) fails the client's call with an application ERROR whose arguments are
+    encrypted under the key of the error URI (Autobahn keys ERROR payloads by the error URI)."""
+    proc, err_uri = PREFIX + "error", PREFIX + "error.app_failed"
+    err_args, err_kwargs = values("error")
+    case.expected = {"error": {"uri": err_uri, "args": err_args, "kwargs": err_kwargs}}
+
+    ctx.peer.register(proc)
+    rid = ctx.client.send_cmd("call", uri=proc, args=L(S("fail please")), kwargs=D())
+    inv = ctx.peer.expect(lambda m: m[0] == 68, ctx.timeout)
+    if inv is None:
+        case.actual["response"] = ctx.client.wait(rid, ctx.timeout)
+        case.fail("the peer received no INVOCATION for the client's call")
+        return
+    ctx.peer.send([8, 68, inv[1], {"enc_algo": "cryptobox", "enc_serializer": "json"}, err_uri,
+                   ctx.crypto.seal("responder", err_uri, err_args, err_kwargs)])
+    r = ctx.client.wait(rid, ctx.timeout)
+    case.actual["response"] = r
+    if r["status"] != "error":
+        case.fail(f"the call succeeded although the callee answered with ERROR: {short(r.get('result'))}")
+    elif r.get("error") != err_uri:
+        case.fail(f"the call failed with {r.get('error')!r}, not the callee's {err_uri!r}: {r.get('message', '')}")
+    elif "args" not in r:
+        case.fail("the client adapter did not report the error's arguments (args/kwargs in the error response)")
+    else:
+        _check_values(case, "client's error arguments", r.get("args"), r.get("kwargs"), err_args, err_kwargs)
+
+
 def _event_note(topic):
     return lambda n: n.get("type") == "event" and n.get("uri") in (topic, None)
 
@@ -780,6 +808,8 @@ SCENARIOS = [
              ["Subscriber"], sc_event),
     Scenario("result-decrypt", "decrypt", "the client decrypts an encrypted RESULT to exactly the values",
              ["Caller"], sc_result),
+    Scenario("error-decrypt", "decrypt", "the client decrypts the arguments of an application ERROR sealed under "
+             "the error URI's key to exactly the values", ["Caller", "ApplicationError"], sc_error),
     Scenario("invocation-decrypt", "decrypt", "the client (callee) decrypts an encrypted INVOCATION and answers "
              "with an encrypted YIELD", ["Callee", "WireCheck"], sc_invocation),
     Scenario("event-tampered", "refuse-tampered", "an EVENT whose tag was altered is dropped (a sentinel event "
