@@ -1,11 +1,11 @@
 """wampy.js 8.0.2 live through wampbox-router, Payload PassThru Mode with an
-xsalsa20poly1305 payload serializer (issue 13 item 5; docs/wampy.md, "Live").
+encrypting payload serializer (issue 13 item 5; docs/wampy.md, "Live").
 
 The wampy.js side is conformance/adapters/wampy/live.js (a scripted wampy client
 over the `websocket` package, its PPT framing, the serializer of wampy-ppt.js);
 the wampbox side is wampbox-client with a PPT key store (--ppt-keys). Both hold
 one symmetric key for `com.wampy.` named by one key id. Checked, both ways,
-pub/sub and RPC: every value arrives exactly as sent, except the differences
+pub/sub and RPC (xsalsa20poly1305; pub/sub also aes256gcm): every value arrives exactly as sent, except the differences
 docs/wampy.md lists, each asserted here as it happens:
 
 - absent kwargs: wampy writes CBOR undefined; wampbox drops the event
@@ -18,7 +18,9 @@ docs/wampy.md lists, each asserted here as it happens:
   MessagePack wampbox-router refuses them, so the wampy subscriber passes
   {match: "exact", get_retained: false};
 - PPT over wampy's JSON transport: the payload is not [binary] (JSON.stringify
-  of a Buffer), and wampbox-router refuses the PUBLISH.
+  of a Buffer), and wampbox-router refuses the PUBLISH;
+- wampy's serializer gets no ppt_cipher: a wampy client opens only the cipher
+  it was set up with.
 
 The router never sees the plaintext (capture audit). Router and clients are
 processes on an ephemeral loopback port; every wait is bounded.
@@ -41,6 +43,7 @@ KEY = bytes(range(32)).hex()
 KEYID = "0x5ec0c5d6cb6f0d0c3bb5cf4d7dd4f1a8b3c1e7a9"  # lowercase: no EIP-55 checksum to carry
 PREFIX = "com.wampy."
 TIMEOUT_MS = 12000
+XS, AES = "xsalsa20poly1305", "aes256gcm"
 
 ARGS = ["wampy says hi \u2603 \"quoted\"", 1.5, -0.25, 42, -7, 65536, True, None, "\u0000AAFiaW5hcnktc2VjcmV0/w==",
         {"nested": [1, None, True], "leaf": "nested-secret-leaf"}]
@@ -81,16 +84,16 @@ def router(tmp_path_factory):
     assert size > 0 and found == [], found
 
 
-def wampy(r, command, uri, *values, serializer="cbor", binary="buffer", count=1, extra=()):
+def wampy(r, command, uri, *values, serializer="cbor", binary="buffer", count=1, extra=(), cipher=XS):
     argv = ["node", LIVE_JS, "--url", r.url("ws"), "--serializer", serializer, "--binary", binary,
-            "--ppt-key", KEY, "--ppt-keyid", KEYID, "--timeout-ms", str(TIMEOUT_MS), "--count", str(count),
-            *extra, command, uri, *values]
+            "--ppt-key", KEY, "--ppt-keyid", KEYID, "--ppt-cipher", cipher, "--timeout-ms", str(TIMEOUT_MS),
+            "--count", str(count), *extra, command, uri, *values]
     return L.Proc(argv, f"wampy-{command}")
 
 
-def wampbox(r, transport, serializer, command, uri, *values, count=1):
+def wampbox(r, transport, serializer, command, uri, *values, count=1, cipher=XS):
     return L.client("wb", r, transport, serializer, command, uri, *values, count=count, timeout_ms=TIMEOUT_MS,
-                    extra=("--ppt-keys", r.keys))
+                    extra=("--ppt-keys", r.keys, "--ppt-cipher", cipher))
 
 
 def ready(proc):
@@ -211,3 +214,44 @@ def test_what_wampbox_router_refuses(router, case, serializer, binary, command, 
     lines = finish(p, want_rc=1)
     aborts = [l["abort"] for l in lines if "abort" in l]
     assert aborts == [{"error": "wamp.error.protocol_violation", "details": {"message": abort}}], lines
+
+
+def test_aes256gcm_both_ways(router):
+    """The same values with ppt_cipher aes256gcm (node:crypto on wampy's side, libsodium or OpenSSL on wampbox's)."""
+    topic_in, topic_out = PREFIX + "aes.to_wampbox", PREFIX + "aes.to_wampy"
+    wb_sub = wampbox(router, "ws", "cbor", "subscribe", topic_in)
+    wy_sub = wampy(router, "subscribe", topic_out, cipher=AES, extra=SUB_OPTS)
+    try:
+        ready(wb_sub)
+        ready(wy_sub)
+        finish(wampy(router, "publish", topic_in, json.dumps(ARGS), json.dumps(KWARGS), cipher=AES))
+        finish(wampbox(router, "rs", "json", "publish", topic_out, json.dumps(ARGS), json.dumps(KWARGS), cipher=AES))
+        for proc in (wb_sub, wy_sub):
+            ev = [l["event"] for l in finish(proc) if "event" in l]
+            assert len(ev) == 1 and ev[0]["details"]["ppt_cipher"] == AES, ev
+            assert strict_equal(ev[0]["args"], ARGS) and strict_equal(ev[0]["kwargs"], KWARGS), ev
+    finally:
+        wb_sub.kill()
+        wy_sub.kill()
+
+
+def test_cipher_is_fixed_per_wampy_client(router):
+    """wampy hands its payload serializer no ppt_cipher: a client set up for xsalsa20poly1305
+    cannot open an aes256gcm event (wampy drops it and only logs), while wampbox follows ppt_cipher."""
+    topic = PREFIX + "aes.mismatch"
+    wy_sub = wampy(router, "subscribe", topic, cipher=XS, extra=SUB_OPTS + ("--timeout-ms", "4000"))
+    wb_sub = wampbox(router, "rs", "cbor", "subscribe", topic)
+    try:
+        ready(wy_sub)
+        ready(wb_sub)
+        finish(wampbox(router, "rs", "msgpack", "publish", topic, json.dumps(ARGS), json.dumps(KWARGS), cipher=AES))
+        ev = [l["event"] for l in finish(wb_sub) if "event" in l]
+        assert len(ev) == 1 and strict_equal(ev[0]["args"], ARGS), ev
+        lines = finish(wy_sub, want_rc=1)  # no event before its timeout
+        assert not [l for l in lines if "event" in l], lines
+        dropped = [l["dropped"] for l in lines if "dropped" in l]
+        assert len(dropped) == 1 and "Can not serialize/deserialize payload" in dropped[0], lines
+        assert "MAC does not verify" in dropped[0], dropped
+    finally:
+        wy_sub.kill()
+        wb_sub.kill()

@@ -22,16 +22,17 @@
 // What is NOT wampy's here, because wampy has no such thing: the key store (key
 // ids, EIP-55, prefixes, rotation; shared with the JavaScript oracle:
 // ../js/ppt.js makePptKeyStore) and the cipher (wampy-ppt.js: tweetnacl
-// secretbox under wampy's CborSerializer, registered as payloadSerializers.cbor).
+// secretbox or node:crypto AES-256-GCM under wampy's CborSerializer, registered as
+// payloadSerializers.cbor).
 // wampy gives that serializer only the bytes, so for each case the adapter tells
 // it which key and cipher apply (its `context`), picking them from the case's
 // key store and the message's ppt_cipher / ppt_keyid as a wampy application
 // would have to outside wampy. Errors the adapter's own code raises carry
 // "adapter:" in their message; errors from wampy's checks carry "wampy:".
 //
-// Only xsalsa20poly1305: wampy calls the serializer synchronously, so an
-// aes256gcm serializer could not use WebCrypto (asynchronous); the corpus flag
-// Aes256Gcm is declared unsupported.
+// Both spec ciphers: wampy calls the serializer synchronously, so aes256gcm
+// uses Node's synchronous crypto (a browser's WebCrypto is asynchronous and
+// could not serve wampy's hook).
 //
 //   node adapter.js [--binary uint8array|buffer]
 // How the application hands binary values to wampy: `uint8array` (default;
@@ -44,7 +45,7 @@ const nacl = require('tweetnacl');
 const { Encoder, Decoder } = require('cbor-x');
 const { Wampy } = require('wampy');
 const { CborSerializer } = require('wampy/CborSerializer.js');
-const { XsalsaCborSerializer, PptError, XS } = require('./wampy-ppt');
+const { EncryptingCborSerializer, PptError, XS, AES } = require('./wampy-ppt');
 
 const PROTOCOL = 'wampbox-conform/1';
 const BINARY = (() => {
@@ -166,7 +167,7 @@ class FakeSocket {
 
 // -- the wampy client ------------------------------------------------------------------
 
-const serializer = new XsalsaCborSerializer({ binary: BINARY });
+const serializer = new EncryptingCborSerializer({ binary: BINARY });
 let logs = [];
 let client = null;
 let sock = null;
@@ -235,8 +236,7 @@ function openContext(input, options) {
   return () => {
     const cipher = options.get('ppt_cipher');
     if (cipher === undefined) return { key: null };
-    if (cipher !== XS) {
-      if (cipher === 'aes256gcm') throw new Unsupported('adapter: aes256gcm is not in this serializer');
+    if (cipher !== XS && cipher !== AES) {
       throw new PptError('protocol_error', `adapter: ppt_cipher ${String(cipher)} (wampy does not check it)`);
     }
     const receiver = K.other(input.role);
@@ -277,8 +277,7 @@ const H = {};
 
 H.ppt_seal = async (i) => {
   await connected();
-  if (i.cipher === 'aes256gcm') throw new Unsupported('adapter: aes256gcm is not in this serializer');
-  if (i.cipher !== XS) throw new PptError('protocol_error', `adapter: ppt_cipher ${i.cipher}`);
+  if (i.cipher !== XS && i.cipher !== AES) throw new PptError('protocol_error', `adapter: ppt_cipher ${i.cipher}`);
   const store = K.buildStore(i.pptKeys);
   const e = currentEntry(store, i.uri);
   const options = { ppt_scheme: 'wamp', ppt_serializer: 'cbor', ppt_cipher: i.cipher,
@@ -369,11 +368,11 @@ async function main() {
     implementation: {
       name: 'wampy.js', version: WAMPY_VERSION, language: 'JavaScript',
       description: `wampy.js ${WAMPY_VERSION} PPT framing (publish/YIELD, EVENT/RESULT) with an injected ` +
-        `xsalsa20poly1305 payload serializer (tweetnacl over wampy's CborSerializer); binary values as ${BINARY}`,
+        `xsalsa20poly1305/aes256gcm payload serializer (tweetnacl / node:crypto over wampy's CborSerializer); ` +
+        `binary values as ${BINARY}`,
     },
     profile: {},
-    supports: { layers: ['ppt'], operations: Object.keys(H).sort(), serializers: [], message_types: [],
-      unsupported_flags: ['Aes256Gcm'] },
+    supports: { layers: ['ppt'], operations: Object.keys(H).sort(), serializers: [], message_types: [] },
   };
   await serveSession({ hello, handlers: H, Fail: PptError, Unsupported });
 }

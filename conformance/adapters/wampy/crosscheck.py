@@ -6,7 +6,7 @@ The runner judges a valid `ppt` vector by ppt_seal's exact bytes first, and
 wampy.js's CBOR never matches them (cbor-x writes map heads in a longer form:
 docs/wampy.md), so `wampbox-conform --adapter wampy` cannot say whether the
 frames wampy.js writes are otherwise right, nor how wampy.js opens the
-vector's own frames. For every valid xsalsa20poly1305 `ppt` vector this script:
+vector's own frames. For every valid `ppt` vector (both ciphers) this script:
 
   seal      wampy.js seals the vector's args/kwargs (adapter `wampy`, ppt_seal);
   interop   wampbox opens that frame (adapter `cpp`, ppt_open, the options and
@@ -59,8 +59,8 @@ def main():
                     help="how binary values are handed to wampy.js (adapter.js --binary)")
     args = ap.parse_args()
     build = Path(os.environ.get("WAMPBOX_BUILD_DIR", REPO / "build"))
-    cases = [c for c in C.load(args.fixtures, O.LAYER_BY_FILE)[0] if c.layer == "ppt" and c.op == "ppt" and c.result == "valid"
-             and c.test.get("cipher") == "xsalsa20poly1305"]
+    cases = [c for c in C.load(args.fixtures, O.LAYER_BY_FILE)[0]
+             if c.layer == "ppt" and c.op == "ppt" and c.result == "valid"]
     wampy = AdapterProcess(adapter_command("wampy", build) + ["--binary", args.binary], handshake_timeout=60)
     cpp = AdapterProcess(adapter_command("cpp", build), handshake_timeout=60)
     wampy.start()

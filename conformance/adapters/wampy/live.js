@@ -5,7 +5,8 @@
 // wampbox-client (transport/tools/client_main.cc):
 //
 //   node live.js --url ws://127.0.0.1:PORT [--serializer cbor|msgpack|json] [--timeout-ms MS]
-//                [--ppt-key HEX --ppt-keyid 0x...] [--count N] [--subscribe-options JSON]
+//                [--ppt-key HEX --ppt-keyid 0x... [--ppt-cipher xsalsa20poly1305|aes256gcm]]
+//                [--count N] [--subscribe-options JSON]
 //                [--binary uint8array|buffer] COMMAND ...
 //     publish TOPIC ARGS [KWARGS]     Wampy#publish(TOPIC, {argsList, argsDict}); KWARGS absent: {argsList} only
 //     subscribe TOPIC                 print each event; stop after --count events (or the timeout)
@@ -13,10 +14,11 @@
 //     serve PROC                      register; answer each invocation with its own args/kwargs
 //
 // With --ppt-key every publish/call/YIELD is sent in Payload PassThru Mode
-// (ppt_scheme wamp, ppt_serializer cbor, ppt_cipher xsalsa20poly1305,
+// (ppt_scheme wamp, ppt_serializer cbor, ppt_cipher (default xsalsa20poly1305),
 // ppt_keyid), encrypted by the serializer wampy-ppt.js registers as
 // payloadSerializers.cbor; received ppt_* messages are opened by the same
-// serializer (wampy gives it no key id, so a wampy client has one key).
+// serializer with the same key and cipher (wampy gives it neither ppt_keyid nor
+// ppt_cipher, so a wampy client has one key and one cipher).
 //
 // --binary: the type of binary values (and of the PPT payload) handed to wampy:
 // Uint8Array (default; the browser's type) or Node's Buffer (docs/wampy.md:
@@ -35,7 +37,7 @@ const { CborSerializer } = require('wampy/CborSerializer.js');
 const { MsgpackSerializer } = require('wampy/MsgpackSerializer.js');
 const { JsonSerializer } = require('wampy/JsonSerializer.js');
 const { w3cwebsocket: W3CWebSocket } = require('websocket');
-const { XsalsaCborSerializer, XS } = require('./wampy-ppt');
+const { EncryptingCborSerializer, XS, AES } = require('./wampy-ppt');
 
 function usage(msg) {
   process.stderr.write(`live.js: ${msg}\n`);
@@ -43,7 +45,7 @@ function usage(msg) {
 }
 
 const opts = { serializer: 'cbor', timeoutMs: 10000, count: 1, pptKey: null, pptKeyid: null, subscribeOptions: null,
-  binary: 'uint8array' };
+  binary: 'uint8array', pptCipher: 'xsalsa20poly1305' };
 const pos = [];
 for (let i = 2; i < process.argv.length; i++) {
   const a = process.argv[i];
@@ -54,6 +56,7 @@ for (let i = 2; i < process.argv.length; i++) {
   else if (a === '--count') opts.count = Number(need());
   else if (a === '--ppt-key') opts.pptKey = Uint8Array.from(Buffer.from(need(), 'hex'));
   else if (a === '--ppt-keyid') opts.pptKeyid = need();
+  else if (a === '--ppt-cipher') opts.pptCipher = need();
   else if (a === '--subscribe-options') opts.subscribeOptions = JSON.parse(need());
   else if (a === '--binary') opts.binary = need();
   else if (a.startsWith('--')) usage(`unknown option ${a}`);
@@ -61,6 +64,7 @@ for (let i = 2; i < process.argv.length; i++) {
 }
 if (!opts.url || pos.length < 2) usage('need --url and COMMAND URI');
 if (opts.pptKey && (opts.pptKey.length !== 32 || !opts.pptKeyid)) usage('--ppt-key needs 32 bytes of hex and --ppt-keyid');
+if (opts.pptCipher !== XS && opts.pptCipher !== AES) usage(`--ppt-cipher ${XS}|${AES}`);
 
 // -- values: Autobahn's JSON form <-> what a wampy application handles -------------------
 
@@ -108,11 +112,12 @@ function payloadLine(kind, { details, argsList, argsDict }) {
 
 // -- the client -----------------------------------------------------------------------------
 
-const pptSerializer = new XsalsaCborSerializer({ binary: opts.binary });
+const pptSerializer = new EncryptingCborSerializer({ binary: opts.binary });
 const pptOptions = {};
 if (opts.pptKey) {
-  pptSerializer.context = { key: opts.pptKey, cipher: XS };
-  Object.assign(pptOptions, { ppt_scheme: 'wamp', ppt_serializer: 'cbor', ppt_cipher: XS, ppt_keyid: opts.pptKeyid });
+  pptSerializer.context = { key: opts.pptKey, cipher: opts.pptCipher };
+  Object.assign(pptOptions, { ppt_scheme: 'wamp', ppt_serializer: 'cbor', ppt_cipher: opts.pptCipher,
+    ppt_keyid: opts.pptKeyid });
 }
 const serializers = { cbor: CborSerializer, msgpack: MsgpackSerializer, json: JsonSerializer };
 if (!serializers[opts.serializer]) usage(`unknown serializer ${opts.serializer}`);

@@ -7,8 +7,11 @@
 // under the name `cbor`. This is that serializer, shared by the conformance
 // adapter (adapter.js) and the live client (live.js):
 //   inner CBOR   wampy's own CborSerializer (cbor-x with wampy's options)
-//   cipher       xsalsa20poly1305 = tweetnacl secretbox, laid out nonce(24) || mac(16) || ct
-//                (connectanum-dart's layout, docs/ppt.md)
+//   ciphers      xsalsa20poly1305 = tweetnacl secretbox, laid out nonce(24) || mac(16) || ct;
+//                aes256gcm = Node's crypto (OpenSSL) AES-256-GCM, nonce(12) || ct || tag(16), no AAD
+//                (connectanum-dart's layouts, docs/ppt.md). wampy calls the serializer
+//                synchronously, so WebCrypto (asynchronous, a browser's only AES-GCM) cannot be
+//                used here: in a browser a wampy application has no aes256gcm.
 //
 // wampy calls encode(obj) / decode(bytes) with nothing else: not the URI, not
 // ppt_cipher, not ppt_keyid. The serializer therefore cannot choose a key per
@@ -21,16 +24,18 @@
 // PPTSerializationError ("Can not serialize/deserialize payload"), so the
 // serializer keeps the last error in `lastError` for the caller to report.
 
+const nodeCrypto = require('crypto');
 const nacl = require('tweetnacl');
 const { CborSerializer } = require('wampy/CborSerializer.js');
 
 const XS = 'xsalsa20poly1305';
+const AES = 'aes256gcm';
 
 class PptError extends Error {
   constructor(code, message) { super(message || code); this.code = code; }
 }
 
-class XsalsaCborSerializer {
+class EncryptingCborSerializer {
   /** binary: what encode() returns, 'uint8array' (tweetnacl's type, the only one
    *  in a browser) or Node's 'buffer'. wampy's CBOR transport serializer writes a
    *  Uint8Array as CBOR tag 64 around the bytes and a Buffer as a plain byte
@@ -69,7 +74,13 @@ class XsalsaCborSerializer {
       const pt = this.cbor.encode(obj);
       this.lastPlaintext = Uint8Array.from(pt);
       if (c.key === null) return this._out(pt);
-      if (c.cipher !== XS) throw new PptError('unsupported_enc_algo', `cipher ${c.cipher}: this serializer has only ${XS}`);
+      if (c.cipher === AES) {
+        const nonce = c.nonce || nodeCrypto.randomBytes(12);
+        const enc = nodeCrypto.createCipheriv('aes-256-gcm', c.key, nonce);
+        const ct = Buffer.concat([enc.update(pt), enc.final()]);
+        return this._out(Buffer.concat([nonce, ct, enc.getAuthTag()]));
+      }
+      if (c.cipher !== XS) throw new PptError('unsupported_enc_algo', `cipher ${c.cipher}`);
       const nonce = c.nonce || nacl.randomBytes(24);
       const out = new Uint8Array(24 + 16 + pt.length);
       out.set(nonce, 0);
@@ -86,8 +97,17 @@ class XsalsaCborSerializer {
     return this._guard(() => {
       const c = this._ctx();
       let pt = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-      if (c.key !== null) {
-        if (c.cipher !== XS) throw new PptError('unsupported_enc_algo', `cipher ${c.cipher}: this serializer has only ${XS}`);
+      if (c.key !== null && c.cipher === AES) {
+        if (pt.length < 28) throw new PptError('decrypt_failed', 'shorter than nonce + tag');
+        const dec = nodeCrypto.createDecipheriv('aes-256-gcm', c.key, pt.subarray(0, 12));
+        dec.setAuthTag(pt.subarray(pt.length - 16));
+        try {
+          pt = Buffer.concat([dec.update(pt.subarray(12, pt.length - 16)), dec.final()]);
+        } catch (e) {
+          throw new PptError('decrypt_failed', 'tag does not verify');
+        }
+      } else if (c.key !== null) {
+        if (c.cipher !== XS) throw new PptError('unsupported_enc_algo', `cipher ${c.cipher}`);
         if (pt.length < 40) throw new PptError('decrypt_failed', 'shorter than nonce + MAC');
         const m = nacl.secretbox.open(pt.subarray(24), pt.subarray(0, 24), c.key);
         if (m === null) throw new PptError('decrypt_failed', 'MAC does not verify');
@@ -103,4 +123,4 @@ class XsalsaCborSerializer {
   }
 }
 
-module.exports = { XsalsaCborSerializer, PptError, XS };
+module.exports = { EncryptingCborSerializer, PptError, XS, AES };
