@@ -255,3 +255,24 @@ def test_cipher_is_fixed_per_wampy_client(router):
     finally:
         wy_sub.kill()
         wb_sub.kill()
+
+
+def test_wampy_frames_on_the_wire(tmp_path):
+    """What wampy.js puts on the wire (its own router run, capture read after the router stopped):
+    HELLO announces payload_passthru_mode for every role; PUBLISH Options are acknowledge: true,
+    then ppt_scheme, ppt_serializer, ppt_cipher, ppt_keyid in that order; Arguments exactly one
+    byte string (a Buffer), no ArgumentsKw; the inner CBOR map head is 0xb9 with a 16-bit length."""
+    import nacl.secret
+    with L.Router(tmp_path) as r:
+        finish(wampy(r, "publish", PREFIX + "wire", json.dumps(["on the wire"]), "{}"))
+    msgs = [L.loads_frame(f, ser) for d, _, ser, f in L.parse_capture(r.capture) if d == "in"]
+    hello = next(m for m in msgs if m[0] == 1)
+    for role in ("publisher", "subscriber", "caller", "callee"):
+        assert hello[2]["roles"][role]["features"]["payload_passthru_mode"] is True, hello
+    pub = next(m for m in msgs if m[0] == 16)
+    assert list(pub[2].items()) == [("acknowledge", True), ("ppt_scheme", "wamp"), ("ppt_serializer", "cbor"),
+                                    ("ppt_cipher", XS), ("ppt_keyid", KEYID)], pub
+    assert len(pub) == 5 and isinstance(pub[4], list) and len(pub[4]) == 1 and isinstance(pub[4][0], bytes), pub
+    payload = pub[4][0]
+    inner = nacl.secret.SecretBox(bytes.fromhex(KEY)).decrypt(payload[24:], payload[:24])
+    assert inner.startswith(bytes.fromhex("b90002")), inner.hex()
