@@ -70,7 +70,7 @@ SharedKey Derive(const Key32& sk, const Key32& pk) {
 // ct (mac || ciphertext, no nonce) through the library's payload primitive (nonce || ct).
 Bytes SealWith(const SharedKey& k, const Nonce& nonce, const Bytes& msg) {
   Bytes out;
-  box_seal_append(k, msg, out, &nonce);
+  box_seal_append_for_testing(k, msg, out, nonce);
   if (out.size() < kNonceBytes || !std::equal(nonce.begin(), nonce.end(), out.begin())) {
     throw std::runtime_error("box_seal_append did not prefix the nonce");
   }
@@ -203,7 +203,7 @@ Output PayloadEncode(Attrs& in, const OpContext& ctx) {
   auto nonce = in.fixed<kNonceBytes>("nonce");
   KeyRing ring = RingOf(in);
   PayloadCodec codec(ring, CodecOptions(ctx));
-  std::optional<EncodedPayload> enc = codec.encode_with_fixed_nonce(role, uri, args, kwargs, nonce);
+  std::optional<EncodedPayload> enc = codec.encode_for_testing(role, uri, args, kwargs, nonce);
   Output o;
   if (!enc) {
     o.emplace_back("plaintext", std::monostate{});
@@ -254,7 +254,7 @@ Output FrameSeal(Attrs& in, const OpContext& ctx) {
   Serializer s = SerializerOf(in);
   KeyRing ring = RingOf(in);
   PayloadCodec codec(ring, CodecOptions(ctx));
-  std::optional<Message> sealed = seal_message(codec, m, uri, &nonce);
+  std::optional<Message> sealed = seal_message_for_testing(codec, m, uri, nonce);
   return One("frame", encode_frame(sealed ? *sealed : m, s));
 }
 
@@ -397,7 +397,7 @@ Output PptSeal(Attrs& in, const OpContext& ctx) {
   const std::string cipher = in.str("cipher");
   const Bytes nonce = in.hex("nonce");
   const PptKeyStore store = PptKeysOf(in, ctx);
-  Message sealed = store.seal(role, m, cipher, std::nullopt, nonce);
+  Message sealed = store.seal_for_testing(role, m, cipher, std::nullopt, nonce);
   Object attrs;
   for (const auto& kv : sealed.options) {
     if (kv.first.starts_with("ppt_")) attrs.push_back(kv);

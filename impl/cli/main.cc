@@ -156,7 +156,9 @@ options:
                          sealed by a client: give --role to produce such a
                          router-side frame (EVENT/INVOCATION: originator, RESULT:
                          responder, as the PUBLISH/CALL/YIELD they came from)
-  --nonce HEX48          fixed 24-byte nonce (known-answer tests only; never reuse)
+  --nonce HEX48          fixed 24-byte nonce, only to reproduce known-answer
+                         vectors (the library's *_for_testing functions); never
+                         in production: a nonce reused with a key breaks the box
   --plain                write the plain args/kwargs frame (no encryption)
   --allow-plaintext      without a key for the URI, write the plain frame instead
                          of failing with no_key
@@ -618,6 +620,8 @@ int cmd_seal(int argc, char** argv) {
                          " (a router forwards it): pass --role originator|responder to produce one");
       }
     }
+    // --nonce exists to reproduce known-answer vectors: it routes to the *_for_testing functions, the only
+    // API that takes a caller's nonce. Without it every seal draws a fresh random nonce.
     std::optional<std::array<std::uint8_t, kNonceBytes>> nonce;
     Bytes ppt_nonce;
     if (auto n = a.get("nonce")) {
@@ -629,23 +633,24 @@ int cmd_seal(int argc, char** argv) {
       }
       if (ppt_store) {
         ppt_nonce = raw;  // 24 bytes for xsalsa20poly1305, 12 for aes256gcm: checked by the cipher
+        if (ppt_nonce.empty()) throw UsageError("--nonce must not be empty");
       } else if (raw.size() != kNonceBytes) {
         throw UsageError("--nonce must be 48 hex digits (24 bytes)");
+      } else {
+        nonce.emplace();
+        std::copy(raw.begin(), raw.end(), nonce->begin());
       }
-      if (raw.size() != kNonceBytes) raw.resize(kNonceBytes);  // unused by the PPT key store path
-      nonce.emplace();
-      std::copy(raw.begin(), raw.end(), nonce->begin());
     }
-    const auto* nonce_ptr = nonce ? &*nonce : nullptr;
     std::optional<std::string_view> payload_uri;
     if (uri) payload_uri = *uri;
     if (a.has("ppt") || ppt_store) {
       try {
         if (ppt_store) {
-          out = ppt_store->seal(role, m, a.get("cipher").value_or(std::string(kPptCipherXsalsa20Poly1305)),
-                                payload_uri, ppt_nonce);
+          const std::string cipher = a.get("cipher").value_or(std::string(kPptCipherXsalsa20Poly1305));
+          out = ppt_nonce.empty() ? ppt_store->seal(role, m, cipher, payload_uri)
+                                  : ppt_store->seal_for_testing(role, m, cipher, payload_uri, ppt_nonce);
         } else {
-          out = ppt_seal(ring, role, m, payload_uri, nonce_ptr);
+          out = nonce ? ppt_seal_for_testing(ring, role, m, payload_uri, *nonce) : ppt_seal(ring, role, m, payload_uri);
         }
       } catch (const Error& e) {
         if (e.code() == ErrorCode::kInvalidArgument && !payload_uri) {
@@ -659,7 +664,8 @@ int cmd_seal(int argc, char** argv) {
       PayloadCodec codec(ring, opts);
       std::optional<Message> sealed;
       try {
-        sealed = seal_message_with_role(codec, role, m, payload_uri, nonce_ptr);
+        sealed = nonce ? seal_message_with_role_for_testing(codec, role, m, payload_uri, *nonce)
+                       : seal_message_with_role(codec, role, m, payload_uri);
       } catch (const Error& e) {
         if (e.code() == ErrorCode::kInvalidArgument && !payload_uri) {
           throw UsageError(std::string(to_string(m.type)) + " does not carry the URI its payload is for: pass --uri");

@@ -80,8 +80,9 @@ PayloadCodec::PayloadCodec(const KeyRing& ring, PayloadCodecOptions options) : r
   if (options_.backend == nullptr) options_.backend = &libsodium_backend();
 }
 
-bool PayloadCodec::encode_into(Role role, std::string_view uri, const Value& args, const Value& kwargs, Bytes& out,
-                               std::string& scratch, const std::array<std::uint8_t, kNonceBytes>* fixed_nonce) const {
+bool PayloadCodec::encode_into_core(Role role, std::string_view uri, const Value& args, const Value& kwargs,
+                                    Bytes& out, std::string& scratch,
+                                    const std::array<std::uint8_t, kNonceBytes>* fixed_nonce) const {
   // `out` never keeps a previous message's payload: every path that does not
   // seal empties it. The sealing path overwrites it in place instead of
   // clearing it first, so that a reused buffer of the same size is not
@@ -112,25 +113,40 @@ bool PayloadCodec::encode_into(Role role, std::string_view uri, const Value& arg
     throw Error(ErrorCode::kInvalidArgument, "cryptobox: plaintext too large");
   }
   out.resize(kPayloadOverhead + plaintext.size());
-  box_seal_into(*options_.backend, shared, plaintext, out, fixed_nonce);
+  if (fixed_nonce != nullptr) {
+    box_seal_into_for_testing(*options_.backend, shared, plaintext, out, *fixed_nonce);
+  } else {
+    box_seal_into(*options_.backend, shared, plaintext, out);
+  }
   guard.sealed = true;
   return true;
+}
+
+bool PayloadCodec::encode_into(Role role, std::string_view uri, const Value& args, const Value& kwargs, Bytes& out,
+                               std::string& scratch) const {
+  return encode_into_core(role, uri, args, kwargs, out, scratch, nullptr);
+}
+
+bool PayloadCodec::encode_into_for_testing(Role role, std::string_view uri, const Value& args, const Value& kwargs,
+                                           Bytes& out, std::string& scratch,
+                                           const std::array<std::uint8_t, kNonceBytes>& nonce) const {
+  return encode_into_core(role, uri, args, kwargs, out, scratch, &nonce);
 }
 
 std::optional<EncodedPayload> PayloadCodec::encode(Role role, std::string_view uri, const Value& args,
                                                    const Value& kwargs) const {
   EncodedPayload p;
   std::string scratch;
-  if (!encode_into(role, uri, args, kwargs, p.payload, scratch, nullptr)) return std::nullopt;
+  if (!encode_into_core(role, uri, args, kwargs, p.payload, scratch, nullptr)) return std::nullopt;
   return p;
 }
 
-std::optional<EncodedPayload> PayloadCodec::encode_with_fixed_nonce(
+std::optional<EncodedPayload> PayloadCodec::encode_for_testing(
     Role role, std::string_view uri, const Value& args, const Value& kwargs,
     const std::array<std::uint8_t, kNonceBytes>& nonce) const {
   EncodedPayload p;
   std::string scratch;
-  if (!encode_into(role, uri, args, kwargs, p.payload, scratch, &nonce)) return std::nullopt;
+  if (!encode_into_core(role, uri, args, kwargs, p.payload, scratch, &nonce)) return std::nullopt;
   return p;
 }
 

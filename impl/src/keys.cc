@@ -203,13 +203,12 @@ SharedKey::~SharedKey() { sodium_memzero(bytes_.data(), bytes_.size()); }
 // ---------------------------------------------------------------------------
 // Box
 
-void box_seal_append(const SharedKey& key, std::span<const std::uint8_t> plaintext, std::vector<std::uint8_t>& out,
-                     const std::array<std::uint8_t, kNonceBytes>* fixed_nonce) {
-  box_seal_append(libsodium_backend(), key, plaintext, out, fixed_nonce);
-}
+namespace {
 
-void box_seal_into(const CryptoBackend& backend, const SharedKey& key, std::span<const std::uint8_t> plaintext,
-                   std::span<std::uint8_t> out, const std::array<std::uint8_t, kNonceBytes>* fixed_nonce) {
+// The one sealing path; `fixed_nonce` is non-null only through the
+// *_for_testing entry points (known-answer vectors).
+void seal_into_core(const CryptoBackend& backend, const SharedKey& key, std::span<const std::uint8_t> plaintext,
+                    std::span<std::uint8_t> out, const std::array<std::uint8_t, kNonceBytes>* fixed_nonce) {
   ensure_sodium();
   if (out.size() != kPayloadOverhead + plaintext.size()) {
     throw Error(ErrorCode::kInvalidArgument, "box_seal_into: output must be exactly nonce + MAC + plaintext long");
@@ -232,8 +231,8 @@ void box_seal_into(const CryptoBackend& backend, const SharedKey& key, std::span
   }
 }
 
-void box_seal_append(const CryptoBackend& backend, const SharedKey& key, std::span<const std::uint8_t> plaintext,
-                     std::vector<std::uint8_t>& out, const std::array<std::uint8_t, kNonceBytes>* fixed_nonce) {
+void seal_append_core(const CryptoBackend& backend, const SharedKey& key, std::span<const std::uint8_t> plaintext,
+                      std::vector<std::uint8_t>& out, const std::array<std::uint8_t, kNonceBytes>* fixed_nonce) {
   if (overlaps(plaintext.data(), plaintext.size(), out.data(), out.capacity())) {
     // Growing `out` could move the plaintext under our feet.
     throw Error(ErrorCode::kInvalidArgument, "box_seal_append: plaintext must not alias the output buffer");
@@ -244,11 +243,44 @@ void box_seal_append(const CryptoBackend& backend, const SharedKey& key, std::sp
   const std::size_t start = out.size();
   out.resize(start + kPayloadOverhead + plaintext.size());
   try {
-    box_seal_into(backend, key, plaintext, std::span<std::uint8_t>(out).subspan(start), fixed_nonce);
+    seal_into_core(backend, key, plaintext, std::span<std::uint8_t>(out).subspan(start), fixed_nonce);
   } catch (...) {
     out.resize(start);
     throw;
   }
+}
+
+}  // namespace
+
+void box_seal_append(const SharedKey& key, std::span<const std::uint8_t> plaintext, std::vector<std::uint8_t>& out) {
+  seal_append_core(libsodium_backend(), key, plaintext, out, nullptr);
+}
+
+void box_seal_append(const CryptoBackend& backend, const SharedKey& key, std::span<const std::uint8_t> plaintext,
+                     std::vector<std::uint8_t>& out) {
+  seal_append_core(backend, key, plaintext, out, nullptr);
+}
+
+void box_seal_into(const CryptoBackend& backend, const SharedKey& key, std::span<const std::uint8_t> plaintext,
+                   std::span<std::uint8_t> out) {
+  seal_into_core(backend, key, plaintext, out, nullptr);
+}
+
+void box_seal_append_for_testing(const SharedKey& key, std::span<const std::uint8_t> plaintext,
+                                 std::vector<std::uint8_t>& out, const std::array<std::uint8_t, kNonceBytes>& nonce) {
+  seal_append_core(libsodium_backend(), key, plaintext, out, &nonce);
+}
+
+void box_seal_append_for_testing(const CryptoBackend& backend, const SharedKey& key,
+                                 std::span<const std::uint8_t> plaintext, std::vector<std::uint8_t>& out,
+                                 const std::array<std::uint8_t, kNonceBytes>& nonce) {
+  seal_append_core(backend, key, plaintext, out, &nonce);
+}
+
+void box_seal_into_for_testing(const CryptoBackend& backend, const SharedKey& key,
+                               std::span<const std::uint8_t> plaintext, std::span<std::uint8_t> out,
+                               const std::array<std::uint8_t, kNonceBytes>& nonce) {
+  seal_into_core(backend, key, plaintext, out, &nonce);
 }
 
 void box_open_into(const SharedKey& key, std::span<const std::uint8_t> payload, std::vector<std::uint8_t>& out) {

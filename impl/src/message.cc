@@ -99,11 +99,10 @@ Message header_of(const Message& m) {
   return out;
 }
 
-}  // namespace
-
-std::optional<Message> seal_message_with_role(const PayloadCodec& codec, Role role, const Message& m,
-                                              std::optional<std::string_view> uri,
-                                              const std::array<std::uint8_t, kNonceBytes>* fixed_nonce) {
+// The one sealing path; `fixed_nonce` is non-null only from the *_for_testing functions.
+std::optional<Message> seal_core(const PayloadCodec& codec, Role role, const Message& m,
+                                 std::optional<std::string_view> uri,
+                                 const std::array<std::uint8_t, kNonceBytes>* fixed_nonce) {
   if (m.payload) throw Error(ErrorCode::kInvalidArgument, "message is already encrypted");
   auto key_uri = resolve_uri(m, uri);
   if (!key_uri) {
@@ -115,16 +114,37 @@ std::optional<Message> seal_message_with_role(const PayloadCodec& codec, Role ro
   const Value& kwargs = m.kwargs ? *m.kwargs : kNull;
   thread_local std::string scratch;
   Bytes payload;
-  if (!codec.encode_into(role, *key_uri, args, kwargs, payload, scratch, fixed_nonce)) return std::nullopt;
+  const bool sealed = fixed_nonce != nullptr
+                          ? codec.encode_into_for_testing(role, *key_uri, args, kwargs, payload, scratch, *fixed_nonce)
+                          : codec.encode_into(role, *key_uri, args, kwargs, payload, scratch);
+  if (!sealed) return std::nullopt;
   Message out = header_of(m);
   out.payload = std::move(payload);
   insert_enc_options(out.options, kEncAlgoCryptobox, std::nullopt, kEncSerializerJson, m.type);
   return out;
 }
 
-std::optional<Message> seal_message(const PayloadCodec& codec, const Message& m, std::optional<std::string_view> uri,
-                                    const std::array<std::uint8_t, kNonceBytes>* fixed_nonce) {
-  return seal_message_with_role(codec, seal_role(m.type), m, uri, fixed_nonce);
+}  // namespace
+
+std::optional<Message> seal_message_with_role(const PayloadCodec& codec, Role role, const Message& m,
+                                              std::optional<std::string_view> uri) {
+  return seal_core(codec, role, m, uri, nullptr);
+}
+
+std::optional<Message> seal_message(const PayloadCodec& codec, const Message& m, std::optional<std::string_view> uri) {
+  return seal_core(codec, seal_role(m.type), m, uri, nullptr);
+}
+
+std::optional<Message> seal_message_with_role_for_testing(const PayloadCodec& codec, Role role, const Message& m,
+                                                          std::optional<std::string_view> uri,
+                                                          const std::array<std::uint8_t, kNonceBytes>& nonce) {
+  return seal_core(codec, role, m, uri, &nonce);
+}
+
+std::optional<Message> seal_message_for_testing(const PayloadCodec& codec, const Message& m,
+                                                std::optional<std::string_view> uri,
+                                                const std::array<std::uint8_t, kNonceBytes>& nonce) {
+  return seal_core(codec, seal_role(m.type), m, uri, &nonce);
 }
 
 Message open_message_with_role(const PayloadCodec& codec, Role role, const Message& m,

@@ -224,9 +224,13 @@ std::string ppt_keyid_write_form(std::string_view id, const PptCrypto& crypto) {
   return crypto.keccak256 ? eip55_checksum(norm, crypto.keccak256) : norm;
 }
 
-Bytes ppt_encrypt(std::string_view cipher, std::span<const std::uint8_t, kKeyBytes> key,
-                  std::span<const std::uint8_t> plaintext, const PptCrypto& crypto,
-                  std::span<const std::uint8_t> fixed_nonce) {
+namespace {
+
+// The one implementation of ppt_encrypt and ppt_encrypt_for_testing: an empty
+// `fixed_nonce` means fresh random bytes.
+Bytes encrypt_core(std::string_view cipher, std::span<const std::uint8_t, kKeyBytes> key,
+                   std::span<const std::uint8_t> plaintext, const PptCrypto& crypto,
+                   std::span<const std::uint8_t> fixed_nonce) {
   Bytes out;
   if (cipher == kPptCipherXsalsa20Poly1305) {
     if (!fixed_nonce.empty() && fixed_nonce.size() != kNonceBytes) {
@@ -234,10 +238,14 @@ Bytes ppt_encrypt(std::string_view cipher, std::span<const std::uint8_t, kKeyByt
     }
     // crypto_secretbox_easy: the same construction as crypto_box_easy_afternm,
     // which box_seal_append does (one implementation for both forms).
-    std::array<std::uint8_t, kNonceBytes> nonce{};
-    if (!fixed_nonce.empty()) std::copy(fixed_nonce.begin(), fixed_nonce.end(), nonce.begin());
     const SharedKey k = SharedKey::from_bytes(key);
-    box_seal_append(k, plaintext, out, fixed_nonce.empty() ? nullptr : &nonce);
+    if (fixed_nonce.empty()) {
+      box_seal_append(k, plaintext, out);
+    } else {
+      std::array<std::uint8_t, kNonceBytes> nonce{};
+      std::copy(fixed_nonce.begin(), fixed_nonce.end(), nonce.begin());
+      box_seal_append_for_testing(k, plaintext, out, nonce);
+    }
     return out;
   }
   if (cipher == kPptCipherAes256Gcm) {
@@ -259,6 +267,28 @@ Bytes ppt_encrypt(std::string_view cipher, std::span<const std::uint8_t, kKeyByt
     return out;
   }
   throw Error(ErrorCode::kUnsupportedEncAlgo, "PPT cipher '" + std::string(cipher) + "' is not supported by wampbox");
+}
+
+}  // namespace
+
+namespace ppt_internal {
+
+void require_nonce_for_testing(std::span<const std::uint8_t> nonce) {
+  if (nonce.empty()) throw Error(ErrorCode::kInvalidArgument, "PPT: a *_for_testing function needs the nonce");
+}
+
+}  // namespace ppt_internal
+
+Bytes ppt_encrypt(std::string_view cipher, std::span<const std::uint8_t, kKeyBytes> key,
+                  std::span<const std::uint8_t> plaintext, const PptCrypto& crypto) {
+  return encrypt_core(cipher, key, plaintext, crypto, {});
+}
+
+Bytes ppt_encrypt_for_testing(std::string_view cipher, std::span<const std::uint8_t, kKeyBytes> key,
+                              std::span<const std::uint8_t> plaintext, const PptCrypto& crypto,
+                              std::span<const std::uint8_t> nonce) {
+  ppt_internal::require_nonce_for_testing(nonce);
+  return encrypt_core(cipher, key, plaintext, crypto, nonce);
 }
 
 Bytes ppt_decrypt(std::string_view cipher, std::span<const std::uint8_t, kKeyBytes> key,
@@ -409,8 +439,9 @@ void ppt_unpack(std::string_view serializer, std::span<const std::uint8_t> data,
   kwargs = std::move(k);
 }
 
-Message ppt_wrap(const Message& plain, const PptAttributes& attrs, const std::span<const std::uint8_t, kKeyBytes>* key,
-                 const PptCrypto& crypto, std::span<const std::uint8_t> fixed_nonce) {
+Message ppt_internal::wrap_core(const Message& plain, const PptAttributes& attrs,
+                                const std::span<const std::uint8_t, kKeyBytes>* key, const PptCrypto& crypto,
+                                std::span<const std::uint8_t> fixed_nonce) {
   if (plain.payload) throw Error(ErrorCode::kInvalidArgument, "PPT: message already carries a cryptobox payload");
   ppt_validate(attrs);
   const std::string_view ser = effective_serializer(attrs);
@@ -455,17 +486,41 @@ Message ppt_wrap(const Message& plain, const PptAttributes& attrs, const std::sp
   return out;
 }
 
-Message ppt_wrap(const Message& plain, const PptAttributes& attrs, const SharedKey* key,
-                 const std::array<std::uint8_t, kNonceBytes>* fixed_nonce) {
+namespace {
+
+// ppt_wrap's SharedKey overload and its _for_testing twin (empty `fixed_nonce`: random).
+Message wrap_shared(const Message& plain, const PptAttributes& attrs, const SharedKey* key,
+                    std::span<const std::uint8_t> fixed_nonce) {
   if (attrs.cipher && *attrs.cipher != kPptCipherXsalsa20Poly1305) {
     ppt_validate(attrs);
     throw Error(ErrorCode::kUnsupportedEncAlgo, "PPT cipher '" + *attrs.cipher + "' needs the PptCrypto overload");
   }
   std::optional<std::span<const std::uint8_t, kKeyBytes>> k;
   if (key) k.emplace(key->bytes());
-  std::span<const std::uint8_t> n;
-  if (fixed_nonce) n = *fixed_nonce;
-  return ppt_wrap(plain, attrs, k ? &*k : nullptr, PptCrypto{}, n);
+  return ppt_internal::wrap_core(plain, attrs, k ? &*k : nullptr, PptCrypto{}, fixed_nonce);
+}
+
+}  // namespace
+
+Message ppt_wrap(const Message& plain, const PptAttributes& attrs, const SharedKey* key) {
+  return wrap_shared(plain, attrs, key, {});
+}
+
+Message ppt_wrap_for_testing(const Message& plain, const PptAttributes& attrs, const SharedKey* key,
+                             const std::array<std::uint8_t, kNonceBytes>& nonce) {
+  return wrap_shared(plain, attrs, key, nonce);
+}
+
+Message ppt_wrap(const Message& plain, const PptAttributes& attrs, const std::span<const std::uint8_t, kKeyBytes>* key,
+                 const PptCrypto& crypto) {
+  return ppt_internal::wrap_core(plain, attrs, key, crypto, {});
+}
+
+Message ppt_wrap_for_testing(const Message& plain, const PptAttributes& attrs,
+                             const std::span<const std::uint8_t, kKeyBytes>* key, const PptCrypto& crypto,
+                             std::span<const std::uint8_t> nonce) {
+  ppt_internal::require_nonce_for_testing(nonce);
+  return ppt_internal::wrap_core(plain, attrs, key, crypto, nonce);
 }
 
 Message ppt_unwrap(const Message& m, const std::span<const std::uint8_t, kKeyBytes>* key, const PptCrypto& crypto,
@@ -537,10 +592,9 @@ const Key& key_for(const KeyRing& ring, std::string_view uri, Role role) {
   return *key;
 }
 
-}  // namespace
-
-Message ppt_seal(const KeyRing& ring, Role role, const Message& plain, std::optional<std::string_view> uri,
-                 const std::array<std::uint8_t, kNonceBytes>* fixed_nonce) {
+// ppt_seal and ppt_seal_for_testing (empty `fixed_nonce`: random).
+Message seal_core(const KeyRing& ring, Role role, const Message& plain, std::optional<std::string_view> uri,
+                  std::span<const std::uint8_t> fixed_nonce) {
   const std::string_view key_uri = key_uri_of(plain, uri);
   const Key& key = key_for(ring, key_uri, role);
   // The receiver's public key: the responder's when the originator seals.
@@ -550,7 +604,18 @@ Message ppt_seal(const KeyRing& ring, Role role, const Message& plain, std::opti
   attrs.serializer = "cbor";
   attrs.cipher = std::string(kPptCipherXsalsa20Poly1305);
   if (receiver) attrs.keyid = ppt_key_id(*receiver);
-  return ppt_wrap(plain, attrs, &key.shared(role), fixed_nonce);
+  return wrap_shared(plain, attrs, &key.shared(role), fixed_nonce);
+}
+
+}  // namespace
+
+Message ppt_seal(const KeyRing& ring, Role role, const Message& plain, std::optional<std::string_view> uri) {
+  return seal_core(ring, role, plain, uri, {});
+}
+
+Message ppt_seal_for_testing(const KeyRing& ring, Role role, const Message& plain, std::optional<std::string_view> uri,
+                             const std::array<std::uint8_t, kNonceBytes>& nonce) {
+  return seal_core(ring, role, plain, uri, nonce);
 }
 
 Message ppt_open(const KeyRing& ring, Role role, const Message& m, std::optional<std::string_view> uri,

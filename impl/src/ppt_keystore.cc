@@ -208,8 +208,19 @@ const PptKeyStore::Entry* PptKeyStore::current(std::string_view uri) const {
   return nullptr;
 }
 
-Message PptKeyStore::seal(Role role, const Message& plain, std::string_view cipher, std::optional<std::string_view> uri,
-                          std::span<const std::uint8_t> fixed_nonce) const {
+Message PptKeyStore::seal(Role role, const Message& plain, std::string_view cipher,
+                          std::optional<std::string_view> uri) const {
+  return seal_core(role, plain, cipher, uri, {});
+}
+
+Message PptKeyStore::seal_for_testing(Role role, const Message& plain, std::string_view cipher,
+                                      std::optional<std::string_view> uri, std::span<const std::uint8_t> nonce) const {
+  ppt_internal::require_nonce_for_testing(nonce);
+  return seal_core(role, plain, cipher, uri, nonce);
+}
+
+Message PptKeyStore::seal_core(Role role, const Message& plain, std::string_view cipher,
+                               std::optional<std::string_view> uri, std::span<const std::uint8_t> fixed_nonce) const {
   const std::string_view key_uri = key_uri_of(plain, uri);
   const Entry* e = current(key_uri);
   if (!e) throw Error(ErrorCode::kNoKey, "no current PPT key for URI '" + std::string(key_uri) + "'");
@@ -221,7 +232,7 @@ Message PptKeyStore::seal(Role role, const Message& plain, std::string_view ciph
   const std::string& id = e->sender_id(role);
   if (!id.empty()) attrs.keyid = ppt_keyid_write_form(id, crypto_);
   const auto key = e->key_bytes(role);
-  return ppt_wrap(plain, attrs, &key, crypto_, fixed_nonce);
+  return ppt_internal::wrap_core(plain, attrs, &key, crypto_, fixed_nonce);
 }
 
 Message PptKeyStore::open(Role role, const Message& m, std::optional<std::string_view> uri,

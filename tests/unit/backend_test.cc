@@ -263,8 +263,8 @@ TEST_P(BackendApi, SharedKeyAndBoxFunctions) {
   const Bytes msg = pattern(300);
   const Nonce nonce{1, 2, 3};
   Bytes payload, want, back;
-  box_seal_append(b(), k, msg, payload, &nonce);
-  box_seal_append(k, msg, want, &nonce);
+  box_seal_append_for_testing(b(), k, msg, payload, nonce);
+  box_seal_append_for_testing(k, msg, want, nonce);
   EXPECT_EQ(payload, want);
   box_open_into(b(), k, want, back);
   EXPECT_EQ(back, msg);
@@ -300,7 +300,7 @@ TEST_P(BackendApi, PayloadCodecWorkedExample) {
   for (std::size_t i = 0; i < nonce.size(); ++i) nonce[i] = static_cast<std::uint8_t>(i);
   const Value args(Array{Value("Counter is at 1")});
   const Value kwargs(Object{});
-  auto enc = codec.encode_with_fixed_nonce(Role::kOriginator, "com.myapp.encrypted.hello", args, kwargs, nonce);
+  auto enc = codec.encode_for_testing(Role::kOriginator, "com.myapp.encrypted.hello", args, kwargs, nonce);
   ASSERT_TRUE(enc.has_value());
   EXPECT_EQ(base64_encode(enc->payload),
             "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXo+FJTz/cFFWdjcOImYfQpex+oEW8jND7QuZwhen0u8cHyVwFs9ef9allGDqnMIENOrHpR8O0R1"

@@ -131,7 +131,7 @@ TEST(Cryptobox, WorkedExampleFromTheFactsDoc) {
   cryptobox_plaintext_append(kWorkedExampleUri, hello_args(), empty_kwargs(), plaintext);
   EXPECT_EQ(plaintext, kWorkedExamplePlaintext);
 
-  auto enc = codec.encode_with_fixed_nonce(Role::kOriginator, kWorkedExampleUri, hello_args(), empty_kwargs(),
+  auto enc = codec.encode_for_testing(Role::kOriginator, kWorkedExampleUri, hello_args(), empty_kwargs(),
                                            counting_nonce());
   ASSERT_TRUE(enc);
   EXPECT_EQ(base64_encode(enc->payload), kWorkedExamplePayloadB64);
@@ -232,7 +232,7 @@ TEST(Cryptobox, NoKeyMeansPlaintextOnSendAndAnErrorOnReceive) {
   KeyRing ring = ring_with(kPrefix, full_key());
   PayloadCodec codec(ring);
   EXPECT_FALSE(codec.encode(Role::kOriginator, "com.other.x", Value(Array{}), Value(Object{})));
-  EXPECT_FALSE(codec.encode_with_fixed_nonce(Role::kOriginator, "com.other.x", Value(), Value(), counting_nonce()));
+  EXPECT_FALSE(codec.encode_for_testing(Role::kOriginator, "com.other.x", Value(), Value(), counting_nonce()));
   auto enc = codec.encode(Role::kOriginator, std::string(kPrefix) + "x", Value(Array{}), Value(Object{}));
   ASSERT_TRUE(enc);
   EXPECT_EQ(error_of([&] { (void)codec.decode(Role::kResponder, "com.other.x", *enc); }).code(), ErrorCode::kNoKey);
@@ -273,9 +273,9 @@ TEST(Cryptobox, HexAndBase64KeysAreEquivalent) {
   KeyRing b64 = ring_with(kPrefix, full_key());
   KeyRing hex = ring_with(kPrefix, Key::from_parts(parts(kOriginatorPrivHex, kOriginatorPubHex,
                                                          std::string("0x") + kResponderPrivHex, kResponderPubHex)));
-  auto a = PayloadCodec(b64).encode_with_fixed_nonce(Role::kOriginator, kWorkedExampleUri, hello_args(), empty_kwargs(),
+  auto a = PayloadCodec(b64).encode_for_testing(Role::kOriginator, kWorkedExampleUri, hello_args(), empty_kwargs(),
                                                      counting_nonce());
-  auto b = PayloadCodec(hex).encode_with_fixed_nonce(Role::kOriginator, kWorkedExampleUri, hello_args(), empty_kwargs(),
+  auto b = PayloadCodec(hex).encode_for_testing(Role::kOriginator, kWorkedExampleUri, hello_args(), empty_kwargs(),
                                                      counting_nonce());
   ASSERT_TRUE(a && b);
   EXPECT_EQ(a->payload, b->payload);
@@ -439,7 +439,8 @@ TEST(Cryptobox, EncodeIntoReplacesOutAndWipesScratch) {
   std::string scratch = "leftover";
   auto nonce = counting_nonce();
   ASSERT_TRUE(
-      codec.encode_into(Role::kOriginator, kWorkedExampleUri, hello_args(), empty_kwargs(), out, scratch, &nonce));
+      codec.encode_into_for_testing(Role::kOriginator, kWorkedExampleUri, hello_args(), empty_kwargs(), out, scratch,
+                                    nonce));
   EXPECT_EQ(base64_encode(out), kWorkedExamplePayloadB64);
   EXPECT_TRUE(scratch.empty());
   // The plaintext was wiped in place before the buffer was emptied.
@@ -600,7 +601,7 @@ TEST(CryptoboxAutobahn, FixedNonceCasesMatchByteForByte) {
     cryptobox_plaintext_append(uri, args, kwargs, ours);
     EXPECT_EQ(ours, std::string(plaintext.begin(), plaintext.end()));
 
-    auto enc = codec.encode_with_fixed_nonce(role, uri, args, kwargs, nonce);
+    auto enc = codec.encode_for_testing(role, uri, args, kwargs, nonce);
     ASSERT_TRUE(enc);
     EXPECT_EQ(hex_encode(enc->payload), c.find("payload_hex")->as_string());
 

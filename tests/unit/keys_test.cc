@@ -233,7 +233,7 @@ TEST(Box, SealLayoutIsNonceMacCiphertextAndAppends) {
   auto nonce = counting_nonce();
   std::vector<std::uint8_t> msg = bytes_of("hello cryptobox");
   std::vector<std::uint8_t> out = {0xAA, 0xBB};
-  box_seal_append(key, msg, out, &nonce);
+  box_seal_append_for_testing(key, msg, out, nonce);
   ASSERT_EQ(out.size(), 2 + kPayloadOverhead + msg.size());
   EXPECT_EQ(out[0], 0xAA);
   EXPECT_EQ(out[1], 0xBB);

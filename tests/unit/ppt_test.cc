@@ -250,14 +250,15 @@ TEST(PptWrap, EncryptedWithSharedKey) {
   std::array<std::uint8_t, kNonceBytes> nonce{};
   for (std::size_t i = 0; i < nonce.size(); ++i) nonce[i] = static_cast<std::uint8_t>(100 + i);
   const Message plain = sample_call();
-  Message w = ppt_wrap(plain, attrs("wamp", "cbor", "xsalsa20poly1305"), &key->shared(Role::kOriginator), &nonce);
+  Message w =
+      ppt_wrap_for_testing(plain, attrs("wamp", "cbor", "xsalsa20poly1305"), &key->shared(Role::kOriginator), nonce);
   const Bytes& payload = w.args->as_array()[0].as_binary().data;
   Bytes inner = ppt_pack("cbor", *plain.args, *plain.kwargs);
   ASSERT_EQ(payload.size(), kPayloadOverhead + inner.size());
   EXPECT_TRUE(std::equal(nonce.begin(), nonce.end(), payload.begin()));
   // Same construction as cryptobox: crypto_box_easy_afternm with the nonce in front.
   Bytes expected;
-  box_seal_append(key->shared(Role::kOriginator), inner, expected, &nonce);
+  box_seal_append_for_testing(key->shared(Role::kOriginator), inner, expected, nonce);
   EXPECT_EQ(payload, expected);
   // Both boxes of a key share the secret, so the responder opens it.
   EXPECT_TRUE(ppt_unwrap(w, &key->shared(Role::kResponder)) == plain);
@@ -329,7 +330,7 @@ TEST(PptSeal, KeyringRoundTripAndKeyId) {
   KeyRing ring = sample_ring();
   std::array<std::uint8_t, kNonceBytes> nonce{};
   const Message plain = sample_call();
-  Message sealed = ppt_seal(ring, Role::kOriginator, plain, std::nullopt, &nonce);
+  Message sealed = ppt_seal_for_testing(ring, Role::kOriginator, plain, std::nullopt, nonce);
   auto a = ppt_attributes(sealed.options);
   ASSERT_TRUE(a);
   // The key id names the receiver's (callee's = responder's) public key.
@@ -447,10 +448,10 @@ TEST(PptCipher, Aes256GcmKnownAnswersOnEveryImplementation) {
   ASSERT_FALSE(cryptos.empty()) << "no AES-256-GCM implementation at all";
   for (const auto& [name, crypto] : cryptos) {
     SCOPED_TRACE(name);
-    EXPECT_EQ(hex_encode(ppt_encrypt("aes256gcm", zero_key, {}, crypto, zero_nonce)),
+    EXPECT_EQ(hex_encode(ppt_encrypt_for_testing("aes256gcm", zero_key, {}, crypto, zero_nonce)),
               "000000000000000000000000530f8afbc74536b9a963b4f1c4cb738b");
     const Bytes pt(16, 0);
-    const Bytes ct = ppt_encrypt("aes256gcm", zero_key, pt, crypto, zero_nonce);
+    const Bytes ct = ppt_encrypt_for_testing("aes256gcm", zero_key, pt, crypto, zero_nonce);
     EXPECT_EQ(hex_encode(ct), "000000000000000000000000cea7403d4d606b6e074ec5d3baf39d18d0d1c8a799996bf0265b98b5d48ab919");
     EXPECT_EQ(ppt_decrypt("aes256gcm", zero_key, ct, crypto), pt);
     // Tampering anywhere (nonce, ciphertext, tag) and truncation fail typed, releasing nothing.
@@ -463,7 +464,7 @@ TEST(PptCipher, Aes256GcmKnownAnswersOnEveryImplementation) {
       Bytes shorter(ct.begin(), ct.begin() + static_cast<std::ptrdiff_t>(n));
       EXPECT_EQ(error_of([&] { ppt_decrypt("aes256gcm", zero_key, shorter, crypto); }), ErrorCode::kDecryptFailed);
     }
-    EXPECT_EQ(error_of([&] { ppt_encrypt("aes256gcm", zero_key, pt, crypto, Bytes(24, 0)); }),
+    EXPECT_EQ(error_of([&] { ppt_encrypt_for_testing("aes256gcm", zero_key, pt, crypto, Bytes(24, 0)); }),
               ErrorCode::kInvalidArgument);
   }
   // Every implementation opens what every other one sealed (random nonces, several sizes).
@@ -485,7 +486,7 @@ TEST(PptCipher, Xsalsa20Poly1305IsSecretbox) {
   const auto k = key_of(1);
   const Bytes nonce(24, 9);
   const Bytes pt{'h', 'i'};
-  const Bytes ct = ppt_encrypt("xsalsa20poly1305", k, pt, {}, nonce);
+  const Bytes ct = ppt_encrypt_for_testing("xsalsa20poly1305", k, pt, {}, nonce);
   Bytes expect(24 + 16 + pt.size());
   std::copy(nonce.begin(), nonce.end(), expect.begin());
   ASSERT_EQ(crypto_secretbox_easy(expect.data() + 24, pt.data(), pt.size(), nonce.data(), k.data()), 0);
@@ -495,7 +496,10 @@ TEST(PptCipher, Xsalsa20Poly1305IsSecretbox) {
   bad[30] ^= 0x80;
   EXPECT_EQ(error_of([&] { ppt_decrypt("xsalsa20poly1305", k, bad); }), ErrorCode::kDecryptFailed);
   EXPECT_EQ(error_of([&] { ppt_encrypt("chacha20poly1305", k, pt); }), ErrorCode::kUnsupportedEncAlgo);
-  EXPECT_EQ(error_of([&] { ppt_encrypt("xsalsa20poly1305", k, pt, {}, Bytes(12, 0)); }), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(error_of([&] { ppt_encrypt_for_testing("xsalsa20poly1305", k, pt, {}, Bytes(12, 0)); }),
+            ErrorCode::kInvalidArgument);
+  // The *_for_testing functions need the nonce: an empty one is refused, never replaced by random bytes.
+  EXPECT_EQ(error_of([&] { ppt_encrypt_for_testing("xsalsa20poly1305", k, pt, {}, {}); }), ErrorCode::kInvalidArgument);
 }
 
 // ppt_wrap packs into the payload buffer and encrypts in place; it must give
@@ -517,8 +521,8 @@ TEST(PptWrap, InPlaceSealEqualsPackThenEncrypt) {
         m.kwargs = Value(Object{{"k", Value(std::string(n / 3, 'w'))}});
         const PptAttributes a = attrs("wamp", "cbor", std::string(cipher));
         const std::span<const std::uint8_t, kKeyBytes> key(k);
-        const Message wrapped = ppt_wrap(m, a, &key, crypto, nonce);
-        const Bytes expect = ppt_encrypt(cipher, k, ppt_pack("cbor", *m.args, *m.kwargs), crypto, nonce);
+        const Message wrapped = ppt_wrap_for_testing(m, a, &key, crypto, nonce);
+        const Bytes expect = ppt_encrypt_for_testing(cipher, k, ppt_pack("cbor", *m.args, *m.kwargs), crypto, nonce);
         ASSERT_TRUE(wrapped.args && wrapped.args->as_array().size() == 1);
         EXPECT_EQ(wrapped.args->as_array()[0].as_binary().data, expect);
         EXPECT_EQ(ppt_unwrap(wrapped, &key, crypto).args, m.args);
@@ -714,8 +718,8 @@ TEST(PptKeyStore, KeypairModelRotationNamesTheReceiversKey) {
   EXPECT_EQ(ppt_attributes(s1.options)->keyid, ppt_key_id(PublicKey::parse(kResponderPub)));
   // Same bytes as the KeyRing form (ppt_seal) with the same nonce.
   std::array<std::uint8_t, kNonceBytes> nonce{};
-  EXPECT_TRUE(store.seal(Role::kOriginator, call, "xsalsa20poly1305", std::nullopt, nonce) ==
-              ppt_seal(sample_ring(), Role::kOriginator, call, std::nullopt, &nonce));
+  EXPECT_TRUE(store.seal_for_testing(Role::kOriginator, call, "xsalsa20poly1305", std::nullopt, nonce) ==
+              ppt_seal_for_testing(sample_ring(), Role::kOriginator, call, std::nullopt, nonce));
   store.add_keypair("com.myapp.", Key::from_parts(p2));
   Message s2 = store.seal(Role::kOriginator, call, libsodium_aes256gcm() ? "aes256gcm" : "xsalsa20poly1305");
   EXPECT_EQ(ppt_attributes(s2.options)->keyid, ppt_key_id(r2.public_key()));
@@ -757,8 +761,8 @@ TEST(PptKeyStoreFile, RotationFromAFile) {
             ErrorCode::kRetiredKey);
   // The keypair entry interoperates with the KeyRing form.
   std::array<std::uint8_t, kNonceBytes> nonce{};
-  EXPECT_TRUE(store.seal(Role::kOriginator, sample_call(), "xsalsa20poly1305", std::nullopt, nonce) ==
-              ppt_seal(sample_ring(), Role::kOriginator, sample_call(), std::nullopt, &nonce));
+  EXPECT_TRUE(store.seal_for_testing(Role::kOriginator, sample_call(), "xsalsa20poly1305", std::nullopt, nonce) ==
+              ppt_seal_for_testing(sample_ring(), Role::kOriginator, sample_call(), std::nullopt, nonce));
   // Bad documents.
   EXPECT_EQ(error_of([] { load_ppt_keystore_json("{}"); }), ErrorCode::kParseError);
   EXPECT_EQ(error_of([] { load_ppt_keystore_json("[1]"); }), ErrorCode::kParseError);

@@ -69,17 +69,24 @@ class PayloadCodec {
   /// or Null, `kwargs` Object or Null (Error(kInvalidArgument)).
   [[nodiscard]] std::optional<EncodedPayload> encode(Role role, std::string_view uri, const Value& args, const Value& kwargs) const;
 
-  /// As encode, but with a caller-chosen nonce: for known-answer tests and
-  /// reproducible examples only; never reuse a nonce with the same key.
-  [[nodiscard]] std::optional<EncodedPayload> encode_with_fixed_nonce(Role role, std::string_view uri, const Value& args,
-                                                        const Value& kwargs,
-                                                        const std::array<std::uint8_t, kNonceBytes>& nonce) const;
-
   /// Allocation-free hot path: writes the payload into `out` (replaced), using
   /// `scratch` for the plaintext (wiped after use). Returns false where encode
-  /// would return nullopt.
+  /// would return nullopt (and `out` is then empty); throws as encode.
   [[nodiscard]] bool encode_into(Role role, std::string_view uri, const Value& args, const Value& kwargs, Bytes& out,
-                   std::string& scratch, const std::array<std::uint8_t, kNonceBytes>* fixed_nonce = nullptr) const;
+                                 std::string& scratch) const;
+
+  /// FOR TESTS ONLY: encode / encode_into with the caller's `nonce` instead of
+  /// 24 fresh random bytes. They exist to reproduce known-answer vectors (the
+  /// corpus, Autobahn's worked example) byte for byte, and are the same code
+  /// path as encode_into. Never use them in production: a nonce used twice
+  /// with the same key breaks XSalsa20-Poly1305's confidentiality and
+  /// authenticity.
+  [[nodiscard]] std::optional<EncodedPayload> encode_for_testing(
+      Role role, std::string_view uri, const Value& args, const Value& kwargs,
+      const std::array<std::uint8_t, kNonceBytes>& nonce) const;
+  [[nodiscard]] bool encode_into_for_testing(Role role, std::string_view uri, const Value& args, const Value& kwargs,
+                                             Bytes& out, std::string& scratch,
+                                             const std::array<std::uint8_t, kNonceBytes>& nonce) const;
 
   /// Decrypts with the box for `role` of the key matching `envelope_uri`,
   /// in Autobahn's order: enc_algo must be "cryptobox"
@@ -122,6 +129,10 @@ class PayloadCodec {
   const PayloadCodecOptions& options() const noexcept { return options_; }
 
  private:
+  // The one encoding path; `fixed_nonce` is non-null only from the *_for_testing functions.
+  bool encode_into_core(Role role, std::string_view uri, const Value& args, const Value& kwargs, Bytes& out,
+                        std::string& scratch, const std::array<std::uint8_t, kNonceBytes>* fixed_nonce) const;
+
   const KeyRing* ring_;
   PayloadCodecOptions options_;
 };

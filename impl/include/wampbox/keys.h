@@ -82,10 +82,10 @@ class SharedKey {
 };
 
 /// Appends nonce || mac || ciphertext of `plaintext` to `out`
-/// (crypto_box_easy_afternm). Without `nonce`, 24 fresh bytes come from
-/// libsodium's CSPRNG; a fixed nonce is for known-answer tests only.
-void box_seal_append(const SharedKey& key, std::span<const std::uint8_t> plaintext, std::vector<std::uint8_t>& out,
-                     const std::array<std::uint8_t, kNonceBytes>* fixed_nonce = nullptr);
+/// (crypto_box_easy_afternm), with 24 fresh nonce bytes from libsodium's
+/// CSPRNG. Error(kInvalidArgument) if `plaintext` aliases `out`'s storage or
+/// is too large; `out` is then left as it was.
+void box_seal_append(const SharedKey& key, std::span<const std::uint8_t> plaintext, std::vector<std::uint8_t>& out);
 
 /// Opens nonce || mac || ciphertext, replacing the contents of `out` with the
 /// plaintext. On any failure (short input, bad MAC) throws
@@ -97,7 +97,7 @@ void box_open_into(const SharedKey& key, std::span<const std::uint8_t> payload, 
 /// XSalsa20-Poly1305 work (the nonce still comes from libsodium's CSPRNG).
 /// The functions above are these with libsodium_backend().
 void box_seal_append(const CryptoBackend& backend, const SharedKey& key, std::span<const std::uint8_t> plaintext,
-                     std::vector<std::uint8_t>& out, const std::array<std::uint8_t, kNonceBytes>* fixed_nonce = nullptr);
+                     std::vector<std::uint8_t>& out);
 void box_open_into(const CryptoBackend& backend, const SharedKey& key, std::span<const std::uint8_t> payload,
                    std::vector<std::uint8_t>& out);
 
@@ -106,6 +106,21 @@ void box_open_into(const CryptoBackend& backend, const SharedKey& key, std::span
 /// (Error(kInvalidArgument) otherwise). Lets a caller reuse a buffer without
 /// growing or zero-filling it per message. On failure `out` is wiped.
 void box_seal_into(const CryptoBackend& backend, const SharedKey& key, std::span<const std::uint8_t> plaintext,
-                   std::span<std::uint8_t> out, const std::array<std::uint8_t, kNonceBytes>* fixed_nonce = nullptr);
+                   std::span<std::uint8_t> out);
+
+/// FOR TESTS ONLY: box_seal_append / box_seal_into with the caller's `nonce`
+/// instead of fresh random bytes. They exist to reproduce known-answer
+/// vectors (the corpus, Autobahn's worked example) byte for byte. Never use
+/// them in production: a nonce used twice with the same key breaks
+/// XSalsa20-Poly1305's confidentiality and authenticity. Same code path and
+/// errors as the functions above.
+void box_seal_append_for_testing(const SharedKey& key, std::span<const std::uint8_t> plaintext,
+                                 std::vector<std::uint8_t>& out, const std::array<std::uint8_t, kNonceBytes>& nonce);
+void box_seal_append_for_testing(const CryptoBackend& backend, const SharedKey& key,
+                                 std::span<const std::uint8_t> plaintext, std::vector<std::uint8_t>& out,
+                                 const std::array<std::uint8_t, kNonceBytes>& nonce);
+void box_seal_into_for_testing(const CryptoBackend& backend, const SharedKey& key,
+                               std::span<const std::uint8_t> plaintext, std::span<std::uint8_t> out,
+                               const std::array<std::uint8_t, kNonceBytes>& nonce);
 
 }  // namespace wampbox

@@ -32,8 +32,7 @@ Role open_role(MessageType t);
 /// whose frame has none). Returns nullopt when no key covers the URI (send
 /// `m` as it is). Errors as PayloadCodec::encode.
 std::optional<Message> seal_message(const PayloadCodec& codec, const Message& m,
-                                    std::optional<std::string_view> uri = std::nullopt,
-                                    const std::array<std::uint8_t, kNonceBytes>* fixed_nonce = nullptr);
+                                    std::optional<std::string_view> uri = std::nullopt);
 
 /// Decrypts an encrypted message in the role open_role(m.type) and returns the
 /// plain form (enc_* removed from options, args/kwargs set from the payload).
@@ -51,11 +50,23 @@ Message open_message(const PayloadCodec& codec, const Message& m, std::optional<
 /// frames of the other direction (e.g. an EVENT sealed with the originator box,
 /// as the PUBLISH it was forwarded from).
 std::optional<Message> seal_message_with_role(const PayloadCodec& codec, Role role, const Message& m,
-                                              std::optional<std::string_view> uri = std::nullopt,
-                                              const std::array<std::uint8_t, kNonceBytes>* fixed_nonce = nullptr);
+                                              std::optional<std::string_view> uri = std::nullopt);
 Message open_message_with_role(const PayloadCodec& codec, Role role, const Message& m,
                                std::optional<std::string_view> uri = std::nullopt,
                                std::string* decrypted_uri = nullptr);
+
+/// FOR TESTS ONLY: seal_message / seal_message_with_role with the caller's
+/// `nonce` instead of 24 fresh random bytes (PayloadCodec::encode_for_testing
+/// underneath; otherwise the same code path and errors). They exist to
+/// reproduce known-answer frames (the corpus, `wampbox seal --nonce`). Never
+/// use them in production: a nonce used twice with the same key breaks
+/// XSalsa20-Poly1305's confidentiality and authenticity.
+std::optional<Message> seal_message_for_testing(const PayloadCodec& codec, const Message& m,
+                                                std::optional<std::string_view> uri,
+                                                const std::array<std::uint8_t, kNonceBytes>& nonce);
+std::optional<Message> seal_message_with_role_for_testing(const PayloadCodec& codec, Role role, const Message& m,
+                                                          std::optional<std::string_view> uri,
+                                                          const std::array<std::uint8_t, kNonceBytes>& nonce);
 
 /// Where enc_algo/enc_key/enc_serializer go among this type's Options/Details:
 /// before the first of these keys present in options, else at the end

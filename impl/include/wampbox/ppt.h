@@ -137,13 +137,20 @@ std::string ppt_keyid_write_form(std::string_view id, const PptCrypto& crypto);
 
 /// Encrypts `plaintext` with `cipher` ("xsalsa20poly1305": crypto_secretbox,
 /// nonce(24) || mac(16) || ct; "aes256gcm": nonce(12) || ct || tag(16), empty
-/// AAD: connectanum-dart's layouts) under the 32-byte `key`. `fixed_nonce`
-/// (known-answer tests only) must then be 24 or 12 bytes to match
-/// (Error(kInvalidArgument)); empty means fresh random bytes from libsodium.
-/// Other ciphers, or aes256gcm with no implementation: Error(kUnsupportedEncAlgo).
+/// AAD: connectanum-dart's layouts) under the 32-byte `key`, with a fresh
+/// random nonce from libsodium. Other ciphers, or aes256gcm with no
+/// implementation: Error(kUnsupportedEncAlgo).
 Bytes ppt_encrypt(std::string_view cipher, std::span<const std::uint8_t, kKeyBytes> key,
-                  std::span<const std::uint8_t> plaintext, const PptCrypto& crypto = {},
-                  std::span<const std::uint8_t> fixed_nonce = {});
+                  std::span<const std::uint8_t> plaintext, const PptCrypto& crypto = {});
+
+/// FOR TESTS ONLY: ppt_encrypt with the caller's `nonce` (24 bytes for
+/// xsalsa20poly1305, 12 for aes256gcm; otherwise, or empty,
+/// Error(kInvalidArgument)). It exists to reproduce known-answer vectors and
+/// is the same code path as ppt_encrypt. Never use it in production: a nonce
+/// used twice with the same key breaks both ciphers.
+Bytes ppt_encrypt_for_testing(std::string_view cipher, std::span<const std::uint8_t, kKeyBytes> key,
+                              std::span<const std::uint8_t> plaintext, const PptCrypto& crypto,
+                              std::span<const std::uint8_t> nonce);
 
 /// Inverse of ppt_encrypt. A short payload or failed MAC/tag is
 /// Error(kDecryptFailed); no plaintext is released then.
@@ -170,8 +177,7 @@ void ppt_unpack(std::string_view serializer, std::span<const std::uint8_t> data,
 /// element as is (Error(kInvalidArgument) unless args is one Binary and
 /// kwargs empty). flatbuffers -> Error(kUnsupportedEncSerializer); aes256gcm
 /// or a custom cipher -> Error(kUnsupportedEncAlgo).
-Message ppt_wrap(const Message& plain, const PptAttributes& attrs, const SharedKey* key = nullptr,
-                 const std::array<std::uint8_t, kNonceBytes>* fixed_nonce = nullptr);
+Message ppt_wrap(const Message& plain, const PptAttributes& attrs, const SharedKey* key = nullptr);
 
 /// The plain form of a PPT message: the structure is checked (ppt_scheme
 /// present, no payload/enc_algo, Arguments exactly one Binary element,
@@ -184,10 +190,20 @@ Message ppt_unwrap(const Message& m, const SharedKey* key = nullptr, PptAttribut
 
 /// ppt_wrap with either spec cipher: `key` (32 bytes: a symmetric data key,
 /// or a crypto_box shared key) is required when attrs.cipher is set
-/// (Error(kNoKey)); `fixed_nonce` as ppt_encrypt. The attributes are written
-/// as given (callers put the key id in the form they want).
+/// (Error(kNoKey)). The attributes are written as given (callers put the key
+/// id in the form they want).
 Message ppt_wrap(const Message& plain, const PptAttributes& attrs, const std::span<const std::uint8_t, kKeyBytes>* key,
-                 const PptCrypto& crypto, std::span<const std::uint8_t> fixed_nonce = {});
+                 const PptCrypto& crypto);
+
+/// FOR TESTS ONLY: the two ppt_wrap overloads with the caller's `nonce` (as
+/// ppt_encrypt_for_testing: empty or the wrong length for the cipher is
+/// Error(kInvalidArgument)); same code path and errors otherwise. For
+/// known-answer vectors; never in production (nonce reuse breaks the cipher).
+Message ppt_wrap_for_testing(const Message& plain, const PptAttributes& attrs, const SharedKey* key,
+                             const std::array<std::uint8_t, kNonceBytes>& nonce);
+Message ppt_wrap_for_testing(const Message& plain, const PptAttributes& attrs,
+                             const std::span<const std::uint8_t, kKeyBytes>* key, const PptCrypto& crypto,
+                             std::span<const std::uint8_t> nonce);
 
 /// ppt_unwrap with either spec cipher (see ppt_decrypt).
 Message ppt_unwrap(const Message& m, const std::span<const std::uint8_t, kKeyBytes>* key, const PptCrypto& crypto,
@@ -204,8 +220,15 @@ Message ppt_unwrap(const Message& m, const std::span<const std::uint8_t, kKeyByt
 /// session), else `uri`, else m.uri (Error(kInvalidArgument) if there is none).
 /// No key -> Error(kNoKey) (PPT has no silent plaintext fallback); key
 /// without the box for `role` -> Error(kMissingRole).
-Message ppt_seal(const KeyRing& ring, Role role, const Message& plain, std::optional<std::string_view> uri = std::nullopt,
-                 const std::array<std::uint8_t, kNonceBytes>* fixed_nonce = nullptr);
+Message ppt_seal(const KeyRing& ring, Role role, const Message& plain,
+                 std::optional<std::string_view> uri = std::nullopt);
+
+/// FOR TESTS ONLY: ppt_seal with the caller's `nonce` instead of fresh random
+/// bytes; same code path and errors. For known-answer vectors (the corpus,
+/// `wampbox seal --ppt --nonce`); never in production (nonce reuse breaks
+/// XSalsa20-Poly1305).
+Message ppt_seal_for_testing(const KeyRing& ring, Role role, const Message& plain, std::optional<std::string_view> uri,
+                             const std::array<std::uint8_t, kNonceBytes>& nonce);
 
 /// Inverse of ppt_seal, opening with the box for `role` of the key for `uri`.
 /// When ppt_keyid is present it must name this side's own public key
@@ -261,7 +284,14 @@ class PptKeyStore {
   /// prefix has no current entry; Error(kMissingRole) if a keypair entry lacks
   /// the box for `role`.
   Message seal(Role role, const Message& plain, std::string_view cipher = kPptCipherXsalsa20Poly1305,
-               std::optional<std::string_view> uri = std::nullopt, std::span<const std::uint8_t> fixed_nonce = {}) const;
+               std::optional<std::string_view> uri = std::nullopt) const;
+
+  /// FOR TESTS ONLY: seal with the caller's `nonce` (24 bytes for
+  /// xsalsa20poly1305, 12 for aes256gcm; otherwise, or empty,
+  /// Error(kInvalidArgument)); same code path and errors. For known-answer
+  /// vectors; never in production (nonce reuse breaks the cipher).
+  Message seal_for_testing(Role role, const Message& plain, std::string_view cipher,
+                           std::optional<std::string_view> uri, std::span<const std::uint8_t> nonce) const;
 
   /// Opens a PPT message for `role`. ppt_keyid (normalized: Error(kBadKeyId))
   /// picks the entry of the URI's prefix (for keypair entries: the one whose
@@ -274,6 +304,9 @@ class PptKeyStore {
  private:
   struct Entry;
   const Entry* current(std::string_view uri) const;
+  // seal and seal_for_testing (an empty `fixed_nonce` means random).
+  Message seal_core(Role role, const Message& plain, std::string_view cipher, std::optional<std::string_view> uri,
+                    std::span<const std::uint8_t> fixed_nonce) const;
   std::vector<Entry> entries_;
   PptCrypto crypto_;
 };
