@@ -86,10 +86,12 @@ class SenderPath {
   std::size_t plaintext_bytes_ = 0;
 };
 
-/// Receiver path: encrypted frame -> values. Per message: decode_frame, then
-/// PayloadCodec::decode of its payload (MAC check, inner JSON parse, URI
-/// check). The frame is what a router forwards: EVENT carries a PUBLISH
+/// Receiver path: encrypted frame -> values. Per message: decode_frame_into
+/// (reusing the message and a FrameContext), then PayloadCodec::open_into of
+/// its payload (MAC check, inner JSON parse, URI check) into a reused
+/// OpenContext. The frame is what a router forwards: EVENT carries a PUBLISH
 /// payload, INVOCATION a CALL payload, RESULT a YIELD payload, ERROR an ERROR.
+/// After the first call nothing is allocated by the kernel itself.
 class ReceiverPath {
  public:
   /// `t` is EVENT, INVOCATION, RESULT or ERROR (what a session opens).
@@ -98,7 +100,7 @@ class ReceiverPath {
   std::string check();
   const Bytes& frame() const { return frame_; }
   std::size_t plaintext_bytes() const { return plaintext_bytes_; }
-  const DecodedPayload& result() const { return result_; }
+  const OpenContext& result() const { return opened_; }
 
  private:
   const Input* in_;
@@ -107,7 +109,9 @@ class ReceiverPath {
   Role role_;
   std::string uri_;
   Bytes frame_;
-  DecodedPayload result_;
+  Message msg_;
+  FrameContext frame_ctx_;
+  OpenContext opened_;
   std::size_t plaintext_bytes_ = 0;
 };
 

@@ -16,6 +16,8 @@
 // Exit status: 0 ok, 2 usage, 3 the path's output check failed.
 #include <sodium.h>
 
+#include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -25,6 +27,9 @@
 #include <vector>
 
 #include "bench_common.h"
+#ifdef WAMPBOX_GATE_HAVE_XSALSA_MB
+#include "wampbox/xsalsa_mb.h"
+#endif
 
 #ifndef WAMPBOX_BENCH_CONFIG
 #define WAMPBOX_BENCH_CONFIG "unknown"
@@ -51,32 +56,114 @@ Path make(std::shared_ptr<K> k) {
 }
 
 const std::vector<std::string> kPaths = {
-    "sender/msgpack/PUBLISH/small_rpc/256",   // the 256 B message-rate target
-    "sender/json/PUBLISH/small_rpc/65536",    // JSON framing: base64 of 64 KiB
-    "receiver/json/EVENT/small_rpc/256",      // JSON receiver: parse + base64 + open + inner parse
-    "receiver/cbor/EVENT/text/4096",          // CBOR receiver, unicode-heavy inner JSON
-    "ceiling/seal/4096",                      // raw crypto_box_easy_afternm of 4 KiB
+    "sender/msgpack/PUBLISH/small_rpc/256",    // the 256 B message-rate target
+    "sender/json/PUBLISH/small_rpc/65536",     // JSON framing: base64 of 64 KiB
+    "receiver/json/EVENT/small_rpc/256",       // JSON receiver: parse + base64 + open + inner parse
+    "receiver/msgpack/EVENT/small_rpc/256",    // the receivers' 256 B goal (decode_frame_into + open_into)
+    "receiver/cbor/EVENT/small_rpc/65536",     // the receivers' 64 KiB goal
+    "receiver/cbor/EVENT/text/4096",           // CBOR receiver, unicode-heavy inner JSON
+    "ceiling/seal/4096",                       // raw crypto_box_easy_afternm of 4 KiB
+    "ceiling/open/4096",                       // raw crypto_box_open_easy_afternm of 4 KiB
+#ifdef WAMPBOX_GATE_HAVE_XSALSA_MB
+    "xsalsa-mb/seal_batch/8x256",              // multi-buffer backend: 8 messages of 256 B per call
+    "xsalsa-mb/open_batch/8x256",
+#endif
 };
 
+#ifdef WAMPBOX_GATE_HAVE_XSALSA_MB
+// One call of xsalsa-mb's seal_batch/open_batch over `count` messages of `n`
+// bytes, each with its own key and nonce, through the AVX2 lanes (libsodium
+// per message on a CPU without AVX2: the count then differs, as it would for
+// another libsodium build). check() compares every box with libsodium's.
+class MbBatch {
+ public:
+  MbBatch(bool open, std::size_t n, std::size_t count) : open_(open), n_(n), ok_(new bool[count]) {
+    fixture();  // sodium_init
+    keys_.resize(count);
+    nonces_.resize(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      for (std::size_t j = 0; j < keys_[i].size(); ++j) keys_[i][j] = static_cast<std::uint8_t>(i * 7 + j);
+      for (std::size_t j = 0; j < nonces_[i].size(); ++j) nonces_[i][j] = static_cast<std::uint8_t>(i * 13 + j);
+      msgs_.emplace_back(n + 1);
+      msgs_.back().resize(n);
+      for (std::size_t j = 0; j < n; ++j) msgs_.back()[j] = static_cast<std::uint8_t>(i * 131 + j * 7);
+      cts_.emplace_back(n + kMacBytes);
+      outs_.emplace_back(n + 1);
+      outs_.back().resize(n);
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+      seal_.push_back(backends::SealJob{cts_[i], msgs_[i], nonces_[i], keys_[i]});
+      open_jobs_.push_back(backends::OpenJob{outs_[i], cts_[i], nonces_[i], keys_[i]});
+    }
+    backends::seal_batch(seal_, backends::MbPath::kAvx2);
+  }
+  void run() {
+    if (open_) {
+      backends::open_batch(open_jobs_, {ok_.get(), open_jobs_.size()}, backends::MbPath::kAvx2);
+    } else {
+      backends::seal_batch(seal_, backends::MbPath::kAvx2);
+    }
+  }
+  std::string check() {
+    run();
+    for (std::size_t i = 0; i < msgs_.size(); ++i) {
+      Bytes want(n_ + kMacBytes);
+      crypto_box_easy_afternm(want.data(), msgs_[i].data(), n_, nonces_[i].data(), keys_[i].data());
+      if (want != cts_[i]) return "xsalsa-mb seal_batch differs from libsodium";
+      if (open_ && (!ok_[i] || outs_[i] != msgs_[i])) return "xsalsa-mb open_batch did not return the plaintext";
+    }
+    return "";
+  }
+
+ private:
+  bool open_;
+  std::size_t n_;
+  std::vector<std::array<std::uint8_t, kKeyBytes>> keys_;
+  std::vector<std::array<std::uint8_t, kNonceBytes>> nonces_;
+  std::vector<Bytes> msgs_, cts_, outs_;
+  std::vector<backends::SealJob> seal_;
+  std::vector<backends::OpenJob> open_jobs_;
+  std::unique_ptr<bool[]> ok_;
+};
+#endif
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> parts;
+  std::size_t from = 0;
+  for (std::size_t i; (i = s.find('/', from)) != std::string::npos; from = i + 1) parts.push_back(s.substr(from, i - from));
+  parts.push_back(s.substr(from));
+  return parts;
+}
+
 Path build(const std::string& name, const std::vector<Input>& inputs) {
-  auto input = [&](const char* shape, std::size_t size) -> const Input& {
-    const Input* in = find_input(inputs, shape, size);
-    if (in == nullptr) throw std::runtime_error(std::string("no input ") + shape + "/" + std::to_string(size));
+  if (std::find(kPaths.begin(), kPaths.end(), name) == kPaths.end()) {
+    throw std::runtime_error("unknown path " + name + " (see --list)");
+  }
+  const std::vector<std::string> p = split(name);
+  auto input = [&](const std::string& shape, const std::string& size) -> const Input& {
+    const Input* in = find_input(inputs, shape, std::stoul(size));
+    if (in == nullptr) throw std::runtime_error("no input " + shape + "/" + size);
     return *in;
   };
-  if (name == kPaths[0]) {
-    return make(std::make_shared<SenderPath>(MessageType::kPublish, Serializer::kMsgPack, input("small_rpc", 256)));
+  if (p.size() == 5 && (p[0] == "sender" || p[0] == "receiver")) {
+    const auto ser = serializer_from_string(p[1]);
+    const auto type = message_type_from_string(p[2]);
+    if (!ser || !type) throw std::runtime_error("bad path " + name);
+    if (p[0] == "sender") return make(std::make_shared<SenderPath>(*type, *ser, input(p[3], p[4])));
+    return make(std::make_shared<ReceiverPath>(*type, *ser, input(p[3], p[4])));
   }
-  if (name == kPaths[1]) {
-    return make(std::make_shared<SenderPath>(MessageType::kPublish, Serializer::kJson, input("small_rpc", 65536)));
+  if (p.size() == 3 && p[0] == "ceiling") {
+    const std::size_t n = std::stoul(p[2]);
+    if (p[1] == "seal") return make(std::make_shared<RawSeal>(n));
+    return make(std::make_shared<RawOpen>(n));
   }
-  if (name == kPaths[2]) {
-    return make(std::make_shared<ReceiverPath>(MessageType::kEvent, Serializer::kJson, input("small_rpc", 256)));
+#ifdef WAMPBOX_GATE_HAVE_XSALSA_MB
+  if (p.size() == 3 && p[0] == "xsalsa-mb") {
+    const std::size_t x = p[2].find('x');
+    return make(std::make_shared<MbBatch>(p[1] == "open_batch", std::stoul(p[2].substr(x + 1)),
+                                          std::stoul(p[2].substr(0, x))));
   }
-  if (name == kPaths[3]) {
-    return make(std::make_shared<ReceiverPath>(MessageType::kEvent, Serializer::kCbor, input("text", 4096)));
-  }
-  if (name == kPaths[4]) return make(std::make_shared<RawSeal>(4096));
+#endif
   throw std::runtime_error("unknown path " + name + " (see --list)");
 }
 

@@ -292,8 +292,8 @@ void write_value(const Value& v, Sink& out, std::size_t depth) {
 // --------------------------------------------------------------- reading
 
 struct Decoder {
-  Decoder(std::span<const std::uint8_t> d, const DecodeLimits& limits)
-      : data(d), builder(d.size(), limits), max_bignum_digits(std::min(limits.max_bignum_digits, kMaxBignumDigits)) {}
+  Decoder(std::span<const std::uint8_t> d, const DecodeLimits& limits, binary_detail::ValuePool* pool)
+      : data(d), builder(d.size(), limits, pool), max_bignum_digits(std::min(limits.max_bignum_digits, kMaxBignumDigits)) {}
 
   enum class Chunked { kNone, kBytes, kText };
 
@@ -338,9 +338,7 @@ struct Decoder {
       builder.scalar(bignum(p, n, negative, max_bignum_digits));
       return;
     }
-    Binary b;
-    if (n != 0) b.data.assign(p, p + n);
-    builder.scalar(Value(std::move(b)));
+    builder.binary(std::span<const std::uint8_t>(p, n));
   }
 
   static Value bignum(const std::uint8_t* p, std::size_t n, bool negative, std::size_t max_digits) {
@@ -424,7 +422,8 @@ struct Decoder {
     }
     not_in_chunked();
     binary_detail::require_utf8(s, n, "CBOR text string");
-    complete_text(n == 0 ? std::string() : std::string(s, n));
+    no_pending_tag();
+    builder.text_view(std::string_view(n == 0 ? "" : s, n));
   }
   void on_text_start() {
     not_in_chunked();
@@ -569,8 +568,13 @@ Bytes cbor_write(const Value& v) {
 Value cbor_parse(std::span<const std::uint8_t> data) { return cbor_parse(data, DecodeLimits{}); }
 
 Value cbor_parse(std::span<const std::uint8_t> data, const DecodeLimits& limits) {
+  return binary_detail::cbor_parse_pooled(data, limits, nullptr);
+}
+
+Value binary_detail::cbor_parse_pooled(std::span<const std::uint8_t> data, const DecodeLimits& limits,
+                                       ValuePool* pool) {
   binary_detail::check_input_size(data.size(), limits, "CBOR");
-  Decoder d(data, limits);
+  Decoder d(data, limits, pool);
   while (!d.builder.done()) {
     if (d.pos >= data.size()) throw Error(ErrorCode::kParseError, "truncated CBOR");
     const cbor_decoder_result r = cbor_stream_decode(data.data() + d.pos, data.size() - d.pos, &kCallbacks, &d);

@@ -12,6 +12,7 @@
 #include "json_internal.h"
 #include "msgpack_cbor_common.h"
 #include "wampbox/json.h"
+#include "wampbox/keys.h"
 
 namespace wampbox {
 namespace {
@@ -38,13 +39,6 @@ struct WipeOnExit {
     buf.clear();
   }
   Buffer& buf;
-};
-
-// The decrypted document is wiped before it is freed, except the parts
-// shared with the returned DecodedPayload (see binary_detail::wipe_unshared).
-struct WipeTreeOnExit {
-  Value& doc;
-  ~WipeTreeOnExit() { binary_detail::wipe_unshared(doc); }
 };
 
 const char* role_name(Role r) { return r == Role::kOriginator ? "originator" : "responder"; }
@@ -150,12 +144,67 @@ std::optional<EncodedPayload> PayloadCodec::encode_for_testing(
   return p;
 }
 
-DecodedPayload PayloadCodec::decode(Role role, std::string_view envelope_uri, const EncodedPayload& payload) const {
-  // The order of checks is Autobahn's (see cryptobox.h); in particular the
-  // serializer is only looked at once the MAC has verified.
-  if (payload.enc_algo != kEncAlgoCryptobox) {
-    throw Error(ErrorCode::kUnsupportedEncAlgo,
-                "cryptobox: unsupported enc_algo \"" + payload.enc_algo + "\" (only \"cryptobox\" is supported)");
+// --- receiving -------------------------------------------------------------------
+
+namespace {
+const Value kNullValue;
+}  // namespace
+
+struct OpenContext::Impl {
+  json_internal::InPlaceReader reader{true};  // decrypt target and parser
+  binary_detail::ValuePool pool;       // storage of earlier documents
+  Value doc;                           // the result's document (an object) or null
+  std::string_view uri;
+  const Value* args = &kNullValue;
+  const Value* kwargs = &kNullValue;
+
+  // Drops the result: its storage goes back into the pool.
+  void reset() noexcept {
+    uri = {};
+    args = kwargs = &kNullValue;
+    pool.recycle(doc);
+  }
+};
+
+OpenContext::OpenContext() : impl_(std::make_unique<Impl>()) {}
+OpenContext::~OpenContext() { clear(); }  // the members' destructors wipe too; this keeps the order obvious
+OpenContext::OpenContext(OpenContext&&) noexcept = default;
+OpenContext& OpenContext::operator=(OpenContext&& other) noexcept {
+  if (this != &other) {
+    release();
+    impl_ = std::move(other.impl_);
+  }
+  return *this;
+}
+
+std::string_view OpenContext::uri() const noexcept { return impl_ ? impl_->uri : std::string_view(); }
+const Value& OpenContext::args() const noexcept { return impl_ ? *impl_->args : kNullValue; }
+const Value& OpenContext::kwargs() const noexcept { return impl_ ? *impl_->kwargs : kNullValue; }
+
+void OpenContext::clear() noexcept {
+  if (!impl_) return;
+  impl_->reset();
+  impl_->pool.wipe();
+  impl_->reader.wipe();
+}
+
+void OpenContext::release() noexcept {
+  if (!impl_) return;
+  clear();
+  impl_.reset();  // a moved-from or released context makes a new Impl on its next open
+}
+
+void PayloadCodec::open_into(Role role, std::string_view envelope_uri, std::string_view enc_algo,
+                             std::string_view enc_serializer, std::span<const std::uint8_t> payload,
+                             OpenContext& ctx) const {
+  if (!ctx.impl_) ctx.impl_ = std::make_unique<OpenContext::Impl>();
+  OpenContext::Impl& c = *ctx.impl_;
+  c.reset();
+  // The order of checks is Autobahn's (see decode in cryptobox.h); in
+  // particular the serializer is only looked at once the MAC has verified.
+  if (enc_algo != kEncAlgoCryptobox) {
+    throw Error(ErrorCode::kUnsupportedEncAlgo, "cryptobox: unsupported enc_algo \"" + std::string(enc_algo) +
+                                                    "\" (only \"cryptobox\" is supported)");
   }
   const Key* key = ring_->find(envelope_uri);
   if (key == nullptr) {
@@ -166,29 +215,49 @@ DecodedPayload PayloadCodec::decode(Role role, std::string_view envelope_uri, co
     throw Error(ErrorCode::kMissingRole, std::string("cryptobox: the key for \"") + std::string(envelope_uri) +
                                              "\" has no " + role_name(role) + " box");
   }
-  Bytes plaintext;
-  WipeOnExit wipe{plaintext};
-  box_open_into(*options_.backend, key->shared(role), payload.payload, plaintext);
+  const std::size_t n = payload.size() < kPayloadOverhead ? 0 : payload.size() - kPayloadOverhead;
+  // Decrypted straight into the parser's input buffer: the plaintext is
+  // parsed where the cipher wrote it, never copied. The reader wipes the
+  // buffer after its parse; until the parse starts, this guard does.
+  std::uint8_t* plain = c.reader.input(n);
+  struct WipeUntilParsed {
+    std::uint8_t* p;
+    std::size_t n;
+    bool armed = true;
+    ~WipeUntilParsed() {
+      if (armed && n != 0) sodium_memzero(p, n);
+    }
+  } wipe_plain{plain, n};
+  box_open_into(*options_.backend, key->shared(role), payload, std::span<std::uint8_t>(plain, n));
 
-  if (payload.enc_serializer != kEncSerializerJson) {
+  if (enc_serializer != kEncSerializerJson) {
     throw Error(ErrorCode::kUnsupportedEncSerializer, "cryptobox: unsupported enc_serializer \"" +
-                                                          payload.enc_serializer + "\" (only \"json\" is supported)");
+                                                          std::string(enc_serializer) +
+                                                          "\" (only \"json\" is supported)");
   }
+  if (n == 0) throw Error(ErrorCode::kMalformedPlaintext, "cryptobox: decrypted payload is empty");
 
-  if (plaintext.empty()) {
-    throw Error(ErrorCode::kMalformedPlaintext, "cryptobox: decrypted payload is empty");
-  }
-  Value doc;
-  WipeTreeOnExit wipe_doc{doc};  // declared after `plaintext`: runs first
+  // On any error below, the document is wiped and its storage pooled.
+  struct DropOnError {
+    OpenContext::Impl& c;
+    Value& doc;
+    bool ok = false;
+    ~DropOnError() {
+      if (ok) return;
+      binary_detail::wipe_unshared(doc);
+      c.pool.recycle(doc);
+    }
+  } guard{c, c.doc};
   try {
-    doc = json_internal::json_parse_secret(
-        std::string_view(reinterpret_cast<const char*>(plaintext.data()), plaintext.size()), options_.limits);
+    wipe_plain.armed = false;  // parse() wipes the input however it ends
+    c.doc = c.reader.parse(n, options_.limits, &c.pool);
   } catch (const Error& e) {
     if (e.code() == ErrorCode::kLimitExceeded) throw;  // a cap, not a malformed payload; the message quotes no data
     // The parser's message may quote the plaintext: keep only the code.
     throw Error(ErrorCode::kMalformedPlaintext,
                 "cryptobox: decrypted payload is not valid JSON (" + std::string(to_string(e.code())) + ")");
   }
+  const Value& doc = c.doc;
   if (doc.kind() != Value::Kind::kObject) {
     throw Error(ErrorCode::kMalformedPlaintext, "cryptobox: decrypted payload is not a JSON object");
   }
@@ -211,11 +280,34 @@ DecodedPayload PayloadCodec::decode(Role role, std::string_view envelope_uri, co
     throw Error(ErrorCode::kUriMismatch, "cryptobox: the URI inside the encrypted payload differs from the envelope URI (\"" +
                                              std::string(envelope_uri) + "\")");
   }
-  DecodedPayload out;
-  out.uri = uri->as_string();
-  if (args != nullptr) out.args = *args;
-  if (kwargs != nullptr) out.kwargs = *kwargs;
-  return out;
+  guard.ok = true;
+  c.uri = uri->as_string();
+  if (args != nullptr) c.args = args;
+  if (kwargs != nullptr) c.kwargs = kwargs;
+}
+
+DecodedPayload PayloadCodec::decode(Role role, std::string_view envelope_uri, const EncodedPayload& payload) const {
+  // open_into with a context per thread, cleared (wiped) after every call so
+  // that only the returned values outlive it; a huge payload gets a context
+  // of its own, so that the thread's does not keep its buffers.
+  constexpr std::size_t kThreadContextMaxPayload = std::size_t{2} << 20;
+  struct ClearAfter {
+    OpenContext& ctx;
+    ~ClearAfter() { ctx.clear(); }
+  };
+  auto run = [&](OpenContext& ctx) {
+    ClearAfter clear{ctx};
+    open_into(role, envelope_uri, payload.enc_algo, payload.enc_serializer, payload.payload, ctx);
+    // args/kwargs are shared with the context's document, not copied: clear()
+    // leaves shared containers to their other owner (this result).
+    return DecodedPayload{std::string(ctx.uri()), ctx.args(), ctx.kwargs()};
+  };
+  if (payload.payload.size() > kThreadContextMaxPayload) {
+    OpenContext ctx;
+    return run(ctx);
+  }
+  thread_local OpenContext ctx;
+  return run(ctx);
 }
 
 }  // namespace wampbox

@@ -6,7 +6,9 @@
 #include <limits>
 #include <string>
 
+#include "json_internal.h"
 #include "message_internal.h"
+#include "msgpack_cbor_common.h"
 #include "wampbox/cbor.h"
 #include "wampbox/error.h"
 #include "wampbox/frame.h"
@@ -100,7 +102,7 @@ bool is_loose_uri(std::string_view s) {
   return component_len > 0;
 }
 
-std::string check_uri(const Value& v, MessageType t, std::string_view what) {
+const std::string& check_uri(const Value& v, MessageType t, std::string_view what) {
   if (v.kind() != Value::Kind::kString) protocol_error("invalid type for URI " + where(t, what));
   if (!is_loose_uri(v.as_string())) protocol_error("invalid value for URI " + where(t, what));
   return v.as_string();
@@ -252,6 +254,20 @@ void check_options(const Object& options, MessageType t) {
   }
 }
 
+Value parse_frame_value(std::span<const std::uint8_t> frame, Serializer s, const DecodeLimits& limits,
+                        json_internal::InPlaceReader& json, binary_detail::ValuePool& pool) {
+  switch (s) {
+    case Serializer::kJson: {
+      std::uint8_t* in = json.input(frame.size());
+      if (!frame.empty()) std::memcpy(in, frame.data(), frame.size());
+      return json.parse(frame.size(), limits, &pool);
+    }
+    case Serializer::kMsgPack: return binary_detail::msgpack_parse_pooled(frame, limits, &pool);
+    case Serializer::kCbor: return binary_detail::cbor_parse_pooled(frame, limits, &pool);
+  }
+  throw Error(ErrorCode::kInvalidArgument, "unknown serializer");
+}
+
 Value parse_frame_value(std::span<const std::uint8_t> frame, Serializer s) {
   switch (s) {
     case Serializer::kJson: {
@@ -266,11 +282,10 @@ Value parse_frame_value(std::span<const std::uint8_t> frame, Serializer s) {
   throw Error(ErrorCode::kInvalidArgument, "unknown serializer");
 }
 
-}  // namespace
-
-
-Message decode_frame(std::span<const std::uint8_t> frame, Serializer s) {
-  Value root = parse_frame_value(frame, s);
+// Fills `m` (as a default Message: the callers reset it) from the parsed
+// frame, with Autobahn's checks. Moves the parts out of `root` by swapping,
+// so that a reused `m`'s old buffers end up in `root` (FrameContext pools them).
+void message_from_tree(Value& root, Message& m) {
   // WampSerializer.unserialize
   if (root.kind() != Value::Kind::kArray) protocol_error("invalid type for WAMP message (not a list)");
   Array& a = root.as_array();
@@ -279,7 +294,6 @@ Message decode_frame(std::span<const std::uint8_t> frame, Serializer s) {
     if (is_int(a[0])) protocol_error("invalid WAMP message type");
     protocol_error("invalid type for WAMP message type");
   }
-  Message m;
   switch (a[0].as_int()) {
     case 8: m.type = MessageType::kError; break;
     case 16: m.type = MessageType::kPublish; break;
@@ -338,9 +352,9 @@ Message decode_frame(std::span<const std::uint8_t> frame, Serializer s) {
   if (a[opt_idx].kind() != Value::Kind::kObject) {
     protocol_error("invalid type for WAMP extra " + where(t, opt_idx == 2 ? "options" : "details"));
   }
-  if (t == MessageType::kPublish) m.uri = check_uri(a[3], t, "topic");
-  if (t == MessageType::kCall) m.uri = check_uri(a[3], t, "procedure");
-  if (t == MessageType::kError) m.uri = check_uri(a[4], t, "error");
+  if (t == MessageType::kPublish) m.uri.assign(check_uri(a[3], t, "topic"));  // assign: keeps m.uri's buffer
+  if (t == MessageType::kCall) m.uri.assign(check_uri(a[3], t, "procedure"));
+  if (t == MessageType::kError) m.uri.assign(check_uri(a[4], t, "error"));
 
   // Payload detection: exactly one element after the fixed part, binary.
   // PUBLISH/CALL/RESULT also route a str there, which their constructors
@@ -350,7 +364,8 @@ Message decode_frame(std::span<const std::uint8_t> frame, Serializer s) {
   if (n == tail + 1 && a[tail].kind() == Value::Kind::kBinary) {
     // `root` is our own non-const tree; Value only offers const access to
     // Binary, so move the bytes out through const_cast instead of copying.
-    m.payload = std::move(const_cast<Binary&>(a[tail].as_binary()).data);
+    if (!m.payload) m.payload.emplace();
+    m.payload->swap(const_cast<Binary&>(a[tail].as_binary()).data);
     check_enc_options(a[opt_idx].as_object(), t);
   } else if (n == tail + 1 && str_routes_to_payload && a[tail].kind() == Value::Kind::kString) {
     protocol_error("invalid type str for payload in " + std::string(to_string(t)) + " (must be binary)");
@@ -374,8 +389,58 @@ Message decode_frame(std::span<const std::uint8_t> frame, Serializer s) {
     }
   }
   check_options(a[opt_idx].as_object(), t);
-  m.options = std::move(a[opt_idx].as_object());
+  m.options.swap(a[opt_idx].as_object());
+}
+
+}  // namespace
+
+Message decode_frame(std::span<const std::uint8_t> frame, Serializer s) {
+  Value root = parse_frame_value(frame, s);
+  Message m;
+  message_from_tree(root, m);
   return m;
+}
+
+struct FrameContext::Impl {
+  json_internal::InPlaceReader json{false};
+  binary_detail::ValuePool pool;  // frames carry no secret: pooled buffers need no wiping
+};
+
+FrameContext::FrameContext() : impl_(std::make_unique<Impl>()) {}
+FrameContext::~FrameContext() = default;
+FrameContext::FrameContext(FrameContext&&) noexcept = default;
+FrameContext& FrameContext::operator=(FrameContext&&) noexcept = default;
+
+void decode_frame_into(std::span<const std::uint8_t> frame, Serializer s, Message& out, FrameContext& ctx) {
+  if (!ctx.impl_) ctx.impl_ = std::make_unique<FrameContext::Impl>();
+  binary_detail::ValuePool& pool = ctx.impl_->pool;
+  // The previous message's storage goes into the pool, in the order the
+  // parsers build (options, then payload or args/kwargs).
+  pool.recycle_members(out.options);
+  if (out.payload) pool.recycle_bytes(*out.payload);
+  if (out.args) pool.recycle(*out.args);
+  if (out.kwargs) pool.recycle(*out.kwargs);
+  out.args.reset();
+  out.kwargs.reset();
+  out.payload.reset();  // keeps nothing: its buffer is in the pool
+  out.type = MessageType::kPublish;
+  out.request_type = 0;
+  out.request = out.subscription = out.publication = out.registration = 0;
+  out.uri.clear();
+  struct RecycleTree {
+    binary_detail::ValuePool& pool;
+    Value root;
+    ~RecycleTree() { pool.recycle(root); }
+  } tree{pool, Value()};
+  try {
+    tree.root = parse_frame_value(frame, s, DecodeLimits{}, ctx.impl_->json, pool);
+    message_from_tree(tree.root, out);
+  } catch (...) {
+    pool.recycle_members(out.options);
+    if (out.payload) pool.recycle_bytes(*out.payload);
+    out = Message();
+    throw;
+  }
 }
 
 

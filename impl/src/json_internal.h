@@ -6,6 +6,8 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <string_view>
 
 #include "wampbox/limits.h"
@@ -14,6 +16,10 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+
+namespace wampbox::binary_detail {
+class ValuePool;
+}  // namespace wampbox::binary_detail
 
 namespace wampbox::json_internal {
 
@@ -55,12 +61,36 @@ inline const char* find_special(const char* p, const char* end) {
   return p;
 }
 
-/// json_parse for decrypted plaintext: the same result and errors, but every
-/// buffer the parse keeps (input copy, simdjson's string buffer and tape) is
-/// wiped before it returns or throws, and the buffers it frees are wiped
-/// first. Not wiped: the returned Value (the caller's), and the temporary
-/// strings of the fallback reader (only used for documents simdjson rejects:
-/// NaN/Infinity, integers beyond 64 bits, or invalid JSON).
-Value json_parse_secret(std::string_view text, const DecodeLimits& limits);
+/// A JSON reader that parses its input where the caller wrote it: the caller
+/// writes n bytes into input(n), which is followed by simdjson's padding
+/// (OpenContext decrypts straight into it; FrameContext copies a frame in),
+/// and parse(n) reads them there. Same result and errors as json_parse.
+/// Strings and containers come from a ValuePool when one is given.
+/// With `secret` (decrypted plaintext), every buffer the parse used (the
+/// input, simdjson's string buffer and tape) is wiped before parse() returns
+/// or throws, and buffers are wiped before they are freed (growth,
+/// destruction). Not wiped: the returned Value (the caller's), and the
+/// temporary strings of the fallback reader (only used for documents simdjson
+/// rejects: NaN/Infinity, integers beyond 64 bits, or invalid JSON).
+/// Not thread-safe.
+class InPlaceReader {
+ public:
+  explicit InPlaceReader(bool secret);
+  ~InPlaceReader();
+  InPlaceReader(const InPlaceReader&) = delete;
+  InPlaceReader& operator=(const InPlaceReader&) = delete;
+
+  /// Room for n bytes of input (grown geometrically; std::bad_alloc if that fails).
+  [[nodiscard]] std::uint8_t* input(std::size_t n);
+  /// Parses the n bytes written to input(n).
+  [[nodiscard]] Value parse(std::size_t n, const DecodeLimits& limits, binary_detail::ValuePool* pool);
+  /// Zeroes every buffer it holds.
+  void wipe() noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  bool secret_;
+};
 
 }  // namespace wampbox::json_internal

@@ -56,9 +56,11 @@ using binary_detail::ValueBuilder;
 void put_string(std::string_view s, ValueBuilder& b) {
   if (!s.empty() && s[0] == '\0') {
     b.check_string_size(s.size());  // before decoding: base64 is longer than its bytes
-    b.scalar(Value(Binary{base64_decode(s.substr(1))}));
+    Bytes data = b.take_bytes(s.size() / 4 * 3);
+    base64_decode_into(s.substr(1), data);
+    b.scalar(Value(Binary{std::move(data)}));
   } else {
-    b.text(std::string(s));
+    b.text_view(s);
   }
 }
 
@@ -73,8 +75,9 @@ void put_string(std::string_view s, ValueBuilder& b) {
 
 class DomConverter {
  public:
-  Value convert(simdjson::dom::element root, std::size_t input_size, const DecodeLimits& limits, bool secret) {
-    ValueBuilder b(input_size, limits);
+  Value convert(simdjson::dom::element root, std::size_t input_size, const DecodeLimits& limits, bool secret,
+                binary_detail::ValuePool* pool) {
+    ValueBuilder b(input_size, limits, pool);
     b.set_wipe_on_failure(secret);
     stack_.clear();
     put(root, b);
@@ -88,7 +91,7 @@ class DomConverter {
         }
         simdjson::dom::key_value_pair field = *top.oi;
         ++top.oi;
-        b.text(std::string(field.key));
+        b.text_view(field.key);
         put(field.value, b);  // may push: `top` is not used after this
       } else {
         if (top.ai == top.ae) {
@@ -528,15 +531,22 @@ struct ReaderState {
     const std::size_t n = text.size();
     if (n <= simdjson::SIMDJSON_MAXSIZE_BYTES && reserve(n)) {
       std::memcpy(buf.get(), text.data(), n);
-      std::memset(buf.get() + n, 0, simdjson::SIMDJSON_PADDING);
-      simdjson::dom::element root;
-      last_ok = false;
-      if (parser.parse_into_document(doc, buf.get(), n, false).get(root) == simdjson::SUCCESS) {
-        last_ok = true;
-        return converter.convert(root, n, limits, secret);
-      }
+      return parse_buffer(n, limits, secret, nullptr);
     }
     return SlowParser(text, limits, secret).parse_document();
+  }
+
+  /// Parses the n bytes the caller wrote into buf (reserve(n) succeeded) in
+  /// place: no copy of the input.
+  Value parse_buffer(std::size_t n, const DecodeLimits& limits, bool secret, binary_detail::ValuePool* pool) {
+    std::memset(buf.get() + n, 0, simdjson::SIMDJSON_PADDING);
+    simdjson::dom::element root;
+    last_ok = false;
+    if (dom_cap >= n && parser.parse_into_document(doc, buf.get(), n, false).get(root) == simdjson::SUCCESS) {
+      last_ok = true;
+      return converter.convert(root, n, limits, secret, pool);
+    }
+    return SlowParser(std::string_view(buf.get(), n), limits, secret).parse_document();
   }
 
   /// Zeroes what the last parse of `n` input bytes left in the buffers kept
@@ -575,8 +585,25 @@ struct ReaderState {
   }
 
   // Grows buffers geometrically so that slowly growing frames do not
-  // reallocate on every call; false if allocation failed.
+  // reallocate on every call; false if allocation failed (if only simdjson's
+  // buffers failed, buf is still usable and dom_cap < n: parse_buffer then
+  // takes the fallback reader).
   bool reserve(std::size_t n) {
+    if (!reserve_input(n)) return false;
+    if (n <= simdjson::SIMDJSON_MAXSIZE_BYTES && (n > dom_cap || dom_cap == 0)) {
+      std::size_t cap = std::max({n, dom_cap + dom_cap / 2, std::size_t{4096}});
+      cap = std::min(cap, static_cast<std::size_t>(simdjson::SIMDJSON_MAXSIZE_BYTES));
+      wipe(dom_cap);  // simdjson frees the old buffers without wiping them
+      if (parser.allocate(cap, kMaxJsonDepth) != simdjson::SUCCESS || doc.allocate(cap) != simdjson::SUCCESS) {
+        dom_cap = 0;
+        return false;
+      }
+      dom_cap = cap;
+    }
+    return true;
+  }
+
+  bool reserve_input(std::size_t n) {
     if (n > buf_cap || !buf) {
       std::size_t cap = std::max({n, buf_cap + buf_cap / 2, std::size_t{4096}});
       if (buf) sodium_memzero(buf.get(), buf_cap);  // may hold an earlier secret (json_parse_secret)
@@ -586,16 +613,6 @@ struct ReaderState {
         return false;
       }
       buf_cap = cap;
-    }
-    if (n > dom_cap || dom_cap == 0) {
-      std::size_t cap = std::max({n, dom_cap + dom_cap / 2, std::size_t{4096}});
-      cap = std::min(cap, static_cast<std::size_t>(simdjson::SIMDJSON_MAXSIZE_BYTES));
-      wipe(dom_cap);  // simdjson frees the old buffers without wiping them
-      if (parser.allocate(cap, kMaxJsonDepth) != simdjson::SUCCESS || doc.allocate(cap) != simdjson::SUCCESS) {
-        dom_cap = 0;
-        return false;
-      }
-      dom_cap = cap;
     }
     return true;
   }
@@ -629,29 +646,37 @@ Value json_parse(std::string_view text, const DecodeLimits& limits) {
 
 namespace json_internal {
 
-Value json_parse_secret(std::string_view text, const DecodeLimits& limits) {
-  // A cache of its own (not json_parse's) whose buffers are wiped after every
-  // parse, however it ends, and when the thread exits.
-  struct Wiping {
-    ReaderState state;
-    Wiping() = default;
-    Wiping(const Wiping&) = delete;
-    Wiping& operator=(const Wiping&) = delete;
-    ~Wiping() { state.wipe(std::max(state.buf_cap, state.dom_cap)); }
-  };
+struct InPlaceReader::Impl {
+  ReaderState state;
+};
+
+InPlaceReader::InPlaceReader(bool secret) : impl_(std::make_unique<Impl>()), secret_(secret) {}
+
+InPlaceReader::~InPlaceReader() {
+  if (secret_) wipe();
+}
+
+void InPlaceReader::wipe() noexcept {
+  if (impl_) impl_->state.wipe(std::max(impl_->state.buf_cap, impl_->state.dom_cap));
+}
+
+std::uint8_t* InPlaceReader::input(std::size_t n) {
+  ReaderState& st = impl_->state;
+  if (!st.reserve_input(n)) throw std::bad_alloc();
+  (void)st.reserve(n);  // simdjson's buffers; without them parse() takes the fallback reader
+  return reinterpret_cast<std::uint8_t*>(st.buf.get());
+}
+
+Value InPlaceReader::parse(std::size_t n, const DecodeLimits& limits, binary_detail::ValuePool* pool) {
   struct WipeAfter {
-    ReaderState& state;
+    ReaderState* state;  // null: not secret
     std::size_t n;
-    ~WipeAfter() { state.wipe(n); }
-  };
-  if (text.size() > kThreadCacheMaxInput) {
-    Wiping big;  // as json_parse: a huge plaintext does not pin the thread's buffers
-    WipeAfter after{big.state, text.size()};
-    return big.state.parse(text, limits, true);
-  }
-  thread_local Wiping wiping;
-  WipeAfter after{wiping.state, text.size()};
-  return wiping.state.parse(text, limits, true);
+    ~WipeAfter() {
+      if (state) state->wipe(n);
+    }
+  } after{secret_ ? &impl_->state : nullptr, n};
+  binary_detail::check_input_size(n, limits, "JSON");
+  return impl_->state.parse_buffer(n, limits, secret_, pool);
 }
 
 }  // namespace json_internal

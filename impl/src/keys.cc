@@ -88,6 +88,11 @@ bool overlaps(const void* a, std::size_t an, const void* b, std::size_t bn) {
   return pa < pb + bn && pb < pa + an;
 }
 
+[[noreturn]] void throw_short_payload(std::size_t n) {
+  throw Error(ErrorCode::kDecryptFailed,
+              "decryption failed: payload of " + std::to_string(n) + " bytes is shorter than nonce + MAC (40 bytes)");
+}
+
 void wipe_and_clear(std::vector<std::uint8_t>& v) {
   if (!v.empty()) sodium_memzero(v.data(), v.size());
   v.clear();
@@ -296,17 +301,34 @@ void box_open_into(const CryptoBackend& backend, const SharedKey& key, std::span
     box_open_into(backend, key, copy, out);
     return;
   }
-  if (payload.size() < kPayloadOverhead) {
-    wipe_and_clear(out);
-    throw Error(ErrorCode::kDecryptFailed, "decryption failed: payload of " + std::to_string(payload.size()) +
-                                               " bytes is shorter than nonce + MAC (40 bytes)");
-  }
   wipe_and_clear(out);
+  if (payload.size() < kPayloadOverhead) throw_short_payload(payload.size());
   out.resize(payload.size() - kPayloadOverhead);
+  try {
+    box_open_into(backend, key, payload, std::span<std::uint8_t>(out));
+  } catch (...) {
+    out.clear();  // zeroed by the span form
+    throw;
+  }
+}
+
+void box_open_into(const CryptoBackend& backend, const SharedKey& key, std::span<const std::uint8_t> payload,
+                   std::span<std::uint8_t> out) {
+  ensure_sodium();
+  if (payload.size() < kPayloadOverhead) {
+    if (!out.empty()) sodium_memzero(out.data(), out.size());
+    throw_short_payload(payload.size());
+  }
+  if (out.size() != payload.size() - kPayloadOverhead) {
+    throw Error(ErrorCode::kInvalidArgument, "box_open_into: output must be exactly payload - nonce - MAC long");
+  }
+  if (overlaps(payload.data(), payload.size(), out.data(), out.size())) {
+    throw Error(ErrorCode::kInvalidArgument, "box_open_into: payload must not alias the output buffer");
+  }
   // Every backend verifies the MAC before it releases anything (on failure the output is zeroed).
   if (!backend.open_afternm(out, payload.subspan(kNonceBytes),
                             std::span<const std::uint8_t, kNonceBytes>(payload.data(), kNonceBytes), key.bytes())) {
-    wipe_and_clear(out);
+    if (!out.empty()) sodium_memzero(out.data(), out.size());  // the backends' contract already; unauthenticated bytes must not stay
     throw Error(ErrorCode::kDecryptFailed,
                 "decryption failed: MAC verification failed (wrong key or corrupted payload)");
   }

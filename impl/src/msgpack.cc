@@ -153,64 +153,66 @@ void write_value(Packer& pk, const Value& v, Sink& out, std::size_t depth) {
 // syntax errors and truncation are recorded and reported after parse returns.
 class Visitor : public msgpack::null_visitor {
  public:
-  explicit Visitor(binary_detail::ValueBuilder& b) : b_(b) {}
+  Visitor() = default;  // reset() before use
+  explicit Visitor(binary_detail::ValueBuilder& b) : b_(&b) {}
+  /// Points a reused visitor at the next parse's builder, state cleared.
+  void reset(binary_detail::ValueBuilder& b) noexcept {
+    b_ = &b;
+    syntax_error_ = truncated_ = false;
+    error_offset_ = 0;
+  }
+  void init() noexcept {}  // called by msgpack's context::init()
 
   bool visit_nil() {
-    b_.scalar(Value());
+    b_->scalar(Value());
     return true;
   }
   bool visit_boolean(bool v) {
-    b_.scalar(Value(v));
+    b_->scalar(Value(v));
     return true;
   }
   bool visit_positive_integer(std::uint64_t v) {
-    b_.scalar(Value(v));
+    b_->scalar(Value(v));
     return true;
   }
   // Also called for int8..int64 heads holding non-negative values.
   bool visit_negative_integer(std::int64_t v) {
-    b_.scalar(Value(v));
+    b_->scalar(Value(v));
     return true;
   }
   bool visit_float32(float v) {
     std::uint32_t bits;
     std::memcpy(&bits, &v, sizeof bits);
-    b_.scalar(Value(binary_detail::single_bits_to_double(bits)));
+    b_->scalar(Value(binary_detail::single_bits_to_double(bits)));
     return true;
   }
   bool visit_float64(double v) {
-    b_.scalar(Value(v));
+    b_->scalar(Value(v));
     return true;
   }
   bool visit_str(const char* v, std::uint32_t size) {
-    b_.check_string_size(size);
+    b_->check_string_size(size);
     if (size == 0) {
-      b_.text(std::string());
+      b_->text(std::string());
       return true;
     }
     binary_detail::require_utf8(v, size, "MessagePack str");
-    b_.text(std::string(v, size));
+    b_->text_view(std::string_view(v, size));
     return true;
   }
   bool visit_bin(const char* v, std::uint32_t size) {
-    b_.check_string_size(size);
-    Binary bin;
-    if (size != 0) {
-      const auto* p = reinterpret_cast<const std::uint8_t*>(v);
-      bin.data.assign(p, p + size);
-    }
-    b_.scalar(Value(std::move(bin)));
+    b_->binary(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(v), size));
     return true;
   }
   bool visit_ext(const char*, std::uint32_t) {
     throw Error(ErrorCode::kParseError, "MessagePack ext types are not supported");
   }
   bool start_array(std::uint32_t n) {
-    b_.begin_array(n, false);
+    b_->begin_array(n, false);
     return true;
   }
   bool start_map(std::uint32_t n) {
-    b_.begin_map(n, false);
+    b_->begin_map(n, false);
     return true;
   }
   void parse_error(std::size_t, std::size_t error_offset) {
@@ -224,7 +226,7 @@ class Visitor : public msgpack::null_visitor {
   std::size_t error_offset_ = 0;
 
  private:
-  binary_detail::ValueBuilder& b_;
+  binary_detail::ValueBuilder* b_ = nullptr;
 };
 
 }  // namespace
@@ -252,11 +254,56 @@ Bytes msgpack_write(const Value& v) {
 Value msgpack_parse(std::span<const std::uint8_t> data) { return msgpack_parse(data, DecodeLimits{}); }
 
 Value msgpack_parse(std::span<const std::uint8_t> data, const DecodeLimits& limits) {
+  return binary_detail::msgpack_parse_pooled(data, limits, nullptr);
+}
+
+namespace {
+
+// msgpack::parse() builds its parser state on every call, and that state
+// reserves its container stack on the heap (MSGPACK_EMBED_STACK_SIZE entries):
+// one allocation per frame. The pooled path (FrameContext, which promises no
+// allocation per frame) keeps one parser per thread instead and does what
+// msgpack::parse() does with it (msgpack/v3/parse.hpp parse_imp, msgpack-c 4).
+bool parse_reusing_state(const char* data, std::size_t len, std::size_t& off, Visitor& visitor,
+                         binary_detail::ValueBuilder& builder) {
+  struct Reused {
+    Visitor visitor;
+    msgpack::detail::parse_helper<Visitor> helper{visitor};
+  };
+  thread_local Reused reused;
+  reused.visitor.reset(builder);
+  struct CopyBack {  // the caller reads the error flags from its own visitor
+    Visitor& from;
+    Visitor& to;
+    ~CopyBack() {
+      to.syntax_error_ = from.syntax_error_;
+      to.truncated_ = from.truncated_;
+      to.error_offset_ = from.error_offset_;
+    }
+  } copy_back{reused.visitor, visitor};
+  if (len <= off) {
+    reused.visitor.insufficient_bytes(off, off);
+    return false;
+  }
+  reused.helper.init();  // clears the stack, keeping its capacity
+  std::size_t noff = off;
+  const msgpack::parse_return ret = reused.helper.execute(data, len, noff);
+  off = noff;
+  if (ret == msgpack::PARSE_CONTINUE) reused.visitor.insufficient_bytes(noff - 1, noff);
+  return ret == msgpack::PARSE_SUCCESS;
+}
+
+}  // namespace
+
+Value binary_detail::msgpack_parse_pooled(std::span<const std::uint8_t> data, const DecodeLimits& limits,
+                                          ValuePool* pool) {
   binary_detail::check_input_size(data.size(), limits, "MessagePack");
-  binary_detail::ValueBuilder builder(data.size(), limits);
+  binary_detail::ValueBuilder builder(data.size(), limits, pool);
   Visitor visitor(builder);
   std::size_t off = 0;
-  const bool ok = msgpack::parse(reinterpret_cast<const char*>(data.data()), data.size(), off, visitor);
+  const char* bytes = reinterpret_cast<const char*>(data.data());
+  const bool ok = pool != nullptr ? parse_reusing_state(bytes, data.size(), off, visitor, builder)
+                                  : msgpack::parse(bytes, data.size(), off, visitor);
   if (!ok || !builder.done()) {
     if (visitor.syntax_error_) {
       // 0xc1 ("never used") is the only byte msgpack-c rejects as a type.

@@ -151,16 +151,210 @@ void wipe_unshared(Value& root) noexcept {
 }
 
 ValueBuilder::~ValueBuilder() {
-  if (!wipe_on_failure_ || taken_) return;
-  for (Frame& f : frames_) {
-    if (!f.key.empty()) sodium_memzero(f.key.data(), f.key.size());
-    for (Value& x : f.array) wipe_unshared(x);
-    for (auto& [k, x] : f.object) {
-      if (!k.empty()) sodium_memzero(k.data(), k.size());
-      wipe_unshared(x);
+  if (wipe_on_failure_ && !taken_) {
+    for (Frame& f : frames_) {
+      if (!f.key.empty()) sodium_memzero(f.key.data(), f.key.size());
+      for (Value& x : f.array) wipe_unshared(x);
+      for (auto& [k, x] : f.object) {
+        if (!k.empty()) sodium_memzero(k.data(), k.size());
+        wipe_unshared(x);
+      }
+    }
+    wipe_unshared(root_);
+  }
+  if (pool_ != nullptr) frames_.clear();  // a failed parse's partial tree is not kept in the pool
+}
+
+// --- ValuePool -----------------------------------------------------------------
+
+namespace {
+
+using internal::ValueAccess;
+
+// Zeroes a string's whole buffer (bytes past size() may hold an earlier,
+// longer content) and empties it; the buffer is kept.
+void wipe_capacity(std::string& s) noexcept {
+  s.resize(s.capacity());  // within capacity: no reallocation
+  sodium_memzero(s.data(), s.size());
+  s.clear();
+}
+
+void wipe_capacity(Bytes& b) noexcept {
+  if (b.capacity() != 0) sodium_memzero(b.data(), b.capacity());  // bytes: any storage is theirs
+  b.clear();
+}
+
+// Zeroes the storage of an empty vector of non-trivial objects (the bytes the
+// destroyed elements left behind: inline short strings, numbers).
+template <class T>
+void wipe_storage(std::vector<T>& v) noexcept {
+  v.clear();
+  if (v.capacity() != 0) sodium_memzero(static_cast<void*>(v.data()), v.capacity() * sizeof(T));
+}
+
+template <class V>
+void erase_prefix(V& v, std::size_t& next) noexcept {
+  if (next == 0) return;
+  v.erase(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(next));  // moves only: no allocation
+  next = 0;
+}
+
+}  // namespace
+
+void ValuePool::compact() noexcept {
+  erase_prefix(strings_, next_string_);
+  erase_prefix(bytes_, next_bytes_);
+  erase_prefix(arrays_, next_array_);
+  erase_prefix(objects_, next_object_);
+}
+
+namespace {
+const std::size_t kInlineStringCapacity = std::string().capacity();
+}  // namespace
+
+void ValuePool::keep(std::string&& s) {
+  if (s.capacity() > kInlineStringCapacity) strings_.push_back(std::move(s));
+}
+
+void ValuePool::keep(Bytes&& b) {
+  if (b.capacity() != 0) bytes_.push_back(std::move(b));
+}
+
+void ValuePool::recycle_members(Object& o) noexcept {
+  compact();
+  for (auto& [k, v] : o) {
+    try {
+      keep(std::move(k));
+    } catch (...) {
+      wipe_capacity(k);
+    }
+    recycle(v);
+  }
+  o.clear();
+}
+
+void ValuePool::recycle_bytes(Bytes& b) noexcept {
+  compact();
+  try {
+    keep(std::move(b));
+  } catch (...) {
+    wipe_capacity(b);
+  }
+  b = Bytes();
+}
+
+void ValuePool::recycle(Value& root) noexcept {
+  compact();
+  const std::size_t first_array = arrays_.size();
+  const std::size_t first_object = objects_.size();
+  todo_.clear();
+  try {
+    todo_.push_back(Item{&root, nullptr});
+  } catch (...) {
+    wipe_unshared(root);
+    root = Value();
+    return;
+  }
+  // Pre-order, children in document order: the order a reader builds in, so
+  // that take_*() hands each position its previous buffer back.
+  while (!todo_.empty()) {
+    const Item it = todo_.back();
+    todo_.pop_back();
+    try {
+      if (it.key != nullptr) {
+        keep(std::move(*it.key));
+        continue;
+      }
+      Value& v = *it.value;
+      if (std::string* str = ValueAccess::string(v)) {
+        keep(std::move(*str));
+      } else if (Binary* bin = ValueAccess::binary(v)) {
+        keep(std::move(bin->data));
+      } else if (BigInt* big = ValueAccess::bigint(v)) {
+        keep(std::move(big->decimal));
+      } else if (auto* a = ValueAccess::array(v)) {
+        if (*a && a->use_count() == 1) {
+          Array& arr = **a;
+          for (std::size_t i = arr.size(); i-- > 0;) todo_.push_back(Item{&arr[i], nullptr});
+          arrays_.push_back(std::move(*a));  // the Array itself stays put: the pointers above stay valid
+        }
+      } else if (auto* o = ValueAccess::object(v)) {
+        if (*o && o->use_count() == 1) {
+          Object& obj = **o;
+          for (std::size_t i = obj.size(); i-- > 0;) {
+            todo_.push_back(Item{&obj[i].second, nullptr});
+            todo_.push_back(Item{nullptr, &obj[i].first});
+          }
+          objects_.push_back(std::move(*o));
+        }
+      }
+    } catch (...) {
+      // Out of memory growing the pool: what could not be pooled is wiped
+      // where it is and freed with its container.
+      if (it.key != nullptr) {
+        wipe_capacity(*it.key);
+      } else {
+        wipe_unshared(*it.value);
+      }
     }
   }
-  wipe_unshared(root_);
+  // Empty the harvested containers: their elements are moved-from (no heap
+  // block left) or shared with another owner (only a count to drop).
+  for (std::size_t i = first_array; i < arrays_.size(); ++i) arrays_[i]->clear();
+  for (std::size_t i = first_object; i < objects_.size(); ++i) objects_[i]->clear();
+  root = Value();
+}
+
+std::string ValuePool::take_string(std::string_view s) {
+  if (s.size() <= kInlineStringCapacity || next_string_ == strings_.size()) return std::string(s);
+  std::string& p = strings_[next_string_++];
+  if (p.capacity() < s.size()) wipe_capacity(p);  // assign() will free the old block
+  p.assign(s.data(), s.size());
+  return std::move(p);
+}
+
+Bytes ValuePool::take_bytes(std::size_t n) {
+  if (next_bytes_ == bytes_.size()) return Bytes();
+  Bytes b = std::move(bytes_[next_bytes_++]);
+  if (b.capacity() < n) {
+    wipe_capacity(b);
+  } else {
+    b.clear();
+  }
+  return b;
+}
+
+std::shared_ptr<Array> ValuePool::take_array() {
+  if (next_array_ == arrays_.size()) return std::make_shared<Array>();
+  return std::move(arrays_[next_array_++]);
+}
+
+std::shared_ptr<Object> ValuePool::take_object() {
+  if (next_object_ == objects_.size()) return std::make_shared<Object>();
+  return std::move(objects_[next_object_++]);
+}
+
+void ValuePool::wipe() noexcept {
+  for (std::string& s : strings_) wipe_capacity(s);
+  for (Bytes& b : bytes_) wipe_capacity(b);
+  for (auto& a : arrays_) {
+    if (a) wipe_storage(*a);
+  }
+  for (auto& o : objects_) {
+    if (o) wipe_storage(*o);
+  }
+  wipe_storage(frames_);
+}
+
+void ValuePool::release() noexcept {
+  wipe();
+  strings_ = {};
+  bytes_ = {};
+  arrays_ = {};
+  objects_ = {};
+  frames_ = {};
+  todo_ = {};
+  next_string_ = next_bytes_ = next_array_ = next_object_ = 0;
 }
 
 namespace {
@@ -237,6 +431,18 @@ void ValueBuilder::scalar(Value v) {
   deliver(std::move(v));
 }
 
+void ValueBuilder::text_view(std::string_view s) {
+  check_string_size(s.size());  // before copying
+  text(pool_ ? pool_->take_string(s) : std::string(s));
+}
+
+void ValueBuilder::binary(std::span<const std::uint8_t> data) {
+  check_string_size(data.size());
+  Bytes b = take_bytes(data.size());
+  b.assign(data.begin(), data.end());
+  scalar(Value(Binary{std::move(b)}));
+}
+
 void ValueBuilder::text(std::string s) {
   check_string_size(s.size());
   if (expecting_key()) {
@@ -256,13 +462,19 @@ void ValueBuilder::begin_array(std::uint64_t count, bool indefinite, std::size_t
                                                " elements exceeds DecodeLimits::max_elements");
   }
   if (!indefinite && count == 0) {
-    deliver(Value(Array{}));
+    deliver(pool_ ? ValueAccess::from(pool_->take_array()) : Value(Array{}));
     return;
   }
   Frame& f = frames_.emplace_back();
   f.indefinite = indefinite;
   f.remaining = count;
-  f.array.reserve(reserve_hint(indefinite ? reserve : count));
+  if (pool_) {
+    f.array_home = pool_->take_array();
+    f.array.swap(*f.array_home);
+  }
+  const std::size_t n = reserve_hint(indefinite ? reserve : count);
+  if (f.array.capacity() < n) wipe_storage(f.array);  // a recycled buffer is freed by the growth
+  f.array.reserve(n);
 }
 
 void ValueBuilder::begin_map(std::uint64_t count, bool indefinite, std::size_t reserve) {
@@ -272,7 +484,7 @@ void ValueBuilder::begin_map(std::uint64_t count, bool indefinite, std::size_t r
                                                " members exceeds DecodeLimits::max_elements");
   }
   if (!indefinite && count == 0) {
-    deliver(Value(Object{}));
+    deliver(pool_ ? ValueAccess::from(pool_->take_object()) : Value(Object{}));
     return;
   }
   Frame& f = frames_.emplace_back();
@@ -280,7 +492,13 @@ void ValueBuilder::begin_map(std::uint64_t count, bool indefinite, std::size_t r
   f.key_next = true;
   f.indefinite = indefinite;
   f.remaining = count;
-  f.object.reserve(reserve_hint(indefinite ? reserve : count));
+  if (pool_) {
+    f.object_home = pool_->take_object();
+    f.object.swap(*f.object_home);
+  }
+  const std::size_t n = reserve_hint(indefinite ? reserve : count);
+  if (f.object.capacity() < n) wipe_storage(f.object);
+  f.object.reserve(n);
 }
 
 void ValueBuilder::end_indefinite() {
@@ -294,7 +512,15 @@ Value ValueBuilder::close_top() {
   Value v;
   if (f.is_map) {
     dedupe_keys(f.object);
-    v = Value(std::move(f.object));
+    if (f.object_home) {
+      f.object_home->swap(f.object);
+      v = ValueAccess::from(std::move(f.object_home));
+    } else {
+      v = Value(std::move(f.object));
+    }
+  } else if (f.array_home) {
+    f.array_home->swap(f.array);
+    v = ValueAccess::from(std::move(f.array_home));
   } else {
     v = Value(std::move(f.array));
   }

@@ -6,12 +6,40 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "wampbox/error.h"
 #include "wampbox/limits.h"
 #include "wampbox/value.h"
+
+namespace wampbox::internal {
+
+/// What the readers' storage reuse (binary_detail::ValuePool) needs of Value
+/// beyond its public interface: the shared containers themselves, so that a
+/// recycled array/object keeps its control block and capacity.
+struct ValueAccess {
+  static std::shared_ptr<Array>* array(Value& v) noexcept { return std::get_if<std::shared_ptr<Array>>(&v.v_); }
+  static std::shared_ptr<Object>* object(Value& v) noexcept { return std::get_if<std::shared_ptr<Object>>(&v.v_); }
+  static std::string* string(Value& v) noexcept { return std::get_if<std::string>(&v.v_); }
+  static Binary* binary(Value& v) noexcept { return std::get_if<Binary>(&v.v_); }
+  static BigInt* bigint(Value& v) noexcept { return std::get_if<BigInt>(&v.v_); }
+  static Value from(std::shared_ptr<Array> a) noexcept {
+    Value v;
+    v.v_ = std::move(a);
+    return v;
+  }
+  static Value from(std::shared_ptr<Object> o) noexcept {
+    Value v;
+    v.v_ = std::move(o);
+    return v;
+  }
+};
+
+}  // namespace wampbox::internal
 
 namespace wampbox::binary_detail {
 
@@ -82,6 +110,85 @@ double half_bits_to_double(std::uint16_t bits) noexcept;
 /// limits.max_frame_bytes; `what` names the format.
 void check_input_size(std::size_t size, const DecodeLimits& limits, const char* what);
 
+/// One open container of a ValueBuilder (its own type so that a ValuePool
+/// can keep the builder's stack between parses).
+struct BuilderFrame {
+  bool is_map = false;
+  bool key_next = false;
+  bool indefinite = false;
+  std::uint64_t remaining = 0;  // elements (arrays) or pairs (maps) still expected
+  Array array;
+  Object object;
+  std::string key;
+  // With a pool: the recycled container `array`/`object` goes back into when
+  // closed (its control block is reused, not allocated).
+  std::shared_ptr<Array> array_home;
+  std::shared_ptr<Object> object_home;
+};
+
+/// Storage a reader reuses from one parse to the next, so that decoding a
+/// stream of similar documents allocates nothing once the pool has warmed
+/// up: the strings, binaries, arrays and objects of the previous tree
+/// (recycle()) are handed out again in document order, so the i-th string of
+/// the next document gets the capacity of the i-th string of the last one.
+/// Pooled buffers keep their old contents until they are overwritten or
+/// wiped: a pool that held decrypted data is wiped by wipe() or its
+/// destructor, and take_string() wipes a string before growing it (a growth
+/// frees the old block). Not thread-safe.
+class ValuePool {
+ public:
+  ValuePool() = default;
+  ValuePool(const ValuePool&) = delete;
+  ValuePool& operator=(const ValuePool&) = delete;
+  ~ValuePool() { release(); }
+
+  /// Takes `v` apart into the pool and leaves it null: every string, map
+  /// key, binary and BigInt and every array/object that no other Value
+  /// shares. Shared containers (use_count() > 1) stay with their other
+  /// owners, untouched. Does not recurse.
+  void recycle(Value& v) noexcept;
+  /// As recycle, for an object held by value (Message::options): its members
+  /// go into the pool, `o` is left empty (its capacity kept).
+  void recycle_members(Object& o) noexcept;
+  /// `b`'s buffer goes into the pool; `b` is left empty.
+  void recycle_bytes(Bytes& b) noexcept;
+  /// A string holding `s`, from the pool when it has one.
+  std::string take_string(std::string_view s);
+  /// An empty byte vector, from the pool when it has one (its old bytes
+  /// wiped if it must grow beyond `n`).
+  Bytes take_bytes(std::size_t n);
+  /// An empty array/object (capacity kept), from the pool when it has one.
+  std::shared_ptr<Array> take_array();
+  std::shared_ptr<Object> take_object();
+  /// The builder stack kept between parses.
+  std::vector<BuilderFrame>& frames() noexcept { return frames_; }
+  /// Zeroes every byte the pool holds (full capacities); keeps the buffers.
+  void wipe() noexcept;
+  /// wipe(), then frees everything.
+  void release() noexcept;
+
+ private:
+  struct Item {
+    Value* value;
+    std::string* key;  // a map key to pool (value == nullptr)
+  };
+  void compact() noexcept;
+  // Only buffers on the heap are pooled: short strings live inside the string
+  // object, and an empty vector has nothing to give.
+  void keep(std::string&& s);
+  void keep(Bytes&& b);
+  std::vector<std::string> strings_;
+  std::size_t next_string_ = 0;
+  std::vector<Bytes> bytes_;
+  std::size_t next_bytes_ = 0;
+  std::vector<std::shared_ptr<Array>> arrays_;
+  std::size_t next_array_ = 0;
+  std::vector<std::shared_ptr<Object>> objects_;
+  std::size_t next_object_ = 0;
+  std::vector<BuilderFrame> frames_;
+  std::vector<Item> todo_;  // recycle()'s stack
+};
+
 /// Builds one Value from a stream of parse events without recursion (so its
 /// stack use does not grow with nesting). Tracks definite container counts
 /// itself (closing a container when its last element arrives), enforces
@@ -94,12 +201,18 @@ void check_input_size(std::size_t size, const DecodeLimits& limits, const char* 
 /// based: no hashing, so no input can make it degrade; see there).
 class ValueBuilder {
  public:
-  ValueBuilder(std::size_t input_size, const DecodeLimits& limits)
-      : input_size_(input_size),
+  /// With `pool`, strings and containers come from it (and the builder's
+  /// stack is the pool's): the pool must outlive the builder.
+  ValueBuilder(std::size_t input_size, const DecodeLimits& limits, ValuePool* pool = nullptr)
+      : frames_(pool ? pool->frames() : own_frames_),
+        pool_(pool),
+        input_size_(input_size),
         budget_(input_size),
         elements_left_(limits.max_elements),
         max_depth_(limits.max_depth < kMaxNesting ? limits.max_depth : kMaxNesting),
-        max_string_(limits.max_string_bytes) {}
+        max_string_(limits.max_string_bytes) {
+    frames_.clear();
+  }
 
   /// True when the next item must be a map key.
   bool expecting_key() const noexcept { return !frames_.empty() && frames_.back().is_map && frames_.back().key_next; }
@@ -111,6 +224,13 @@ class ValueBuilder {
   void scalar(Value v);
   /// A complete text item: a map key in key position, otherwise a value.
   void text(std::string s);
+  /// As text(), copying `s` into a pooled string when the builder has a pool.
+  void text_view(std::string_view s);
+  /// A complete binary item (copied, into pooled storage with a pool).
+  void binary(std::span<const std::uint8_t> data);
+  /// An empty byte vector to decode a binary item into (pooled with a pool);
+  /// hand it back with scalar(Value(Binary{...})).
+  Bytes take_bytes(std::size_t n) { return pool_ ? pool_->take_bytes(n) : Bytes(); }
   /// Throws Error(kLimitExceeded) if a string/binary/key of `size` bytes
   /// exceeds max_string_bytes: call before allocating it where the size is
   /// known first (binary formats); scalar() and text() check it again.
@@ -135,15 +255,7 @@ class ValueBuilder {
   }
 
  private:
-  struct Frame {
-    bool is_map = false;
-    bool key_next = false;
-    bool indefinite = false;
-    std::uint64_t remaining = 0;  // elements (arrays) or pairs (maps) still expected
-    Array array;
-    Object object;
-    std::string key;
-  };
+  using Frame = BuilderFrame;
   void check_open();
   void count_element();
   /// A header announcing more elements than the input has bytes is a lie
@@ -155,7 +267,9 @@ class ValueBuilder {
   void deliver(Value v);
   Value close_top();
 
-  std::vector<Frame> frames_;
+  std::vector<Frame> own_frames_;
+  std::vector<Frame>& frames_;  // own_frames_ or the pool's
+  ValuePool* pool_;
   Value root_;
   bool done_ = false;
   std::size_t input_size_;
@@ -166,5 +280,10 @@ class ValueBuilder {
   bool wipe_on_failure_ = false;
   bool taken_ = false;
 };
+
+/// msgpack_parse / cbor_parse with the tree's strings and containers taken
+/// from `pool` (nullptr: allocated as usual), for FrameContext.
+Value msgpack_parse_pooled(std::span<const std::uint8_t> data, const DecodeLimits& limits, ValuePool* pool);
+Value cbor_parse_pooled(std::span<const std::uint8_t> data, const DecodeLimits& limits, ValuePool* pool);
 
 }  // namespace wampbox::binary_detail

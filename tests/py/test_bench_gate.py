@@ -16,6 +16,7 @@ Binaries from WAMPBOX_BUILD_DIR (default build/); missing ones FAIL.
 import itertools
 import json
 import os
+import platform
 import random
 import subprocess
 import sys
@@ -33,6 +34,7 @@ sys.path.insert(0, str(SCRIPTS))
 import compare  # noqa: E402
 
 SLOWED = "sender/msgpack/PUBLISH/small_rpc/256"
+RECEIVER_SLOWED = "receiver/msgpack/EVENT/small_rpc/256"
 
 
 def _gate(*args):
@@ -49,6 +51,22 @@ def test_gate_passes_on_key_paths(tmp_path, bench_inputs):
         doc = json.load(f)
     paths = doc["instructions_per_message"]
     assert len(paths) >= 4 and SLOWED in paths and all(v > 0 for v in paths.values())
+    # The receivers (decode_frame_into + open_into) of every serializer are counted,
+    # and so are the multi-buffer backend's batches when it is built (x86-64).
+    for ser in ("json", "msgpack", "cbor"):
+        assert any(p.startswith(f"receiver/{ser}/") for p in paths), paths
+    if platform.machine() in ("x86_64", "AMD64"):
+        assert {"xsalsa-mb/seal_batch/8x256", "xsalsa-mb/open_batch/8x256"} <= set(paths), paths
+
+
+@pytest.mark.parametrize("slowed", [RECEIVER_SLOWED, "xsalsa-mb/open_batch/8x256"])
+def test_gate_names_a_slowed_receiver_or_batch(bench_inputs, slowed):
+    if slowed.startswith("xsalsa-mb") and platform.machine() not in ("x86_64", "AMD64"):
+        pytest.skip("xsalsa-mb is built on x86-64 only")
+    r = _gate("--paths", f"{slowed},ceiling/open/4096", "--inject-slowdown", f"{slowed}=3000")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert f"FAILED: {slowed}" in r.stdout, r.stdout
+    assert not any("ceiling/open/4096" in line for line in r.stdout.splitlines() if "FAIL" in line), r.stdout
 
 
 def test_gate_fails_on_injected_slowdown(bench_inputs):

@@ -521,6 +521,149 @@ TEST(Cryptobox, EncodeIntoDoesNotAllocateWhenWarm) {
   EXPECT_EQ(g_allocations.load() - lookups, 0);
 }
 
+// ---------------------------------------------------------------------------
+// open_into: the receiver's reusing path
+
+// Plaintexts of several shapes (and the fallback reader's: NaN, big integers),
+// in an order where each one reuses the storage another one left.
+std::vector<std::string> varied_plaintexts(const std::string& uri) {
+  const std::string u = "\"uri\":\"" + uri + "\"";
+  const std::string long_text(300, 'x');
+  return {
+      "{" + u + R"(,"args":["a",1,2.5,true,null],"kwargs":{"k":"v"}})",
+      "{" + u + R"(,"args":[")" + long_text + R"(",{"nested":[1,[2,[3,"deep string longer than fifteen"]]]}],"kwargs":{}})",
+      "{" + u + R"(,"args":[],"kwargs":null})",
+      "{" + u + R"(,"args":null,"kwargs":{"a":{"b":{"c":"d"}},"e":[]}})",
+      "{" + u + R"(,"args":["\u0000AQID","h\u00e9llo \"q\"\n"],"kwargs":{"bin":"\u0000AAAA"}})",
+      "{" + u + R"(,"args":[NaN,-Infinity,123456789012345678901234567890],"kwargs":{"x":")" + long_text + R"("}})",
+      "{" + u + R"(,"args":[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1],"kwargs":{"dup":1,"dup":2}})",
+      "{" + u + "}",
+  };
+}
+
+TEST(Cryptobox, OpenIntoGivesDecodesResultWithOneReusedContext) {
+  KeyRing ring = ring_with(kPrefix, full_key());
+  PayloadCodec codec(ring);
+  const std::string uri = std::string(kPrefix) + "reuse";
+  const std::vector<std::string> texts = varied_plaintexts(uri);
+  OpenContext ctx;
+  EXPECT_EQ(ctx.uri(), "");
+  EXPECT_TRUE(ctx.args().is_null() && ctx.kwargs().is_null());
+  for (int round = 0; round < 3; ++round) {
+    for (std::size_t k = 0; k < texts.size(); ++k) {
+      const std::string& text = texts[round == 1 ? texts.size() - 1 - k : (k * 3 + round) % texts.size()];
+      SCOPED_TRACE(text);
+      const EncodedPayload p = seal_raw(text);
+      const DecodedPayload want = codec.decode(Role::kResponder, uri, p);
+      codec.open_into(Role::kResponder, uri, p.enc_algo, p.enc_serializer, p.payload, ctx);
+      EXPECT_EQ(ctx.uri(), want.uri);
+      EXPECT_EQ(ctx.args(), want.args);
+      EXPECT_EQ(ctx.kwargs(), want.kwargs);
+      EXPECT_EQ(ctx.args(), json_parse(text).find("args") ? *json_parse(text).find("args") : Value());
+    }
+  }
+  // A copy taken out of the context keeps its value when the context moves on.
+  const EncodedPayload first = seal_raw(texts[1]);
+  codec.open_into(Role::kResponder, uri, first.enc_algo, first.enc_serializer, first.payload, ctx);
+  const Value kept = ctx.args();
+  const Value kept_value = json_parse(texts[1]).find("args") ? *json_parse(texts[1]).find("args") : Value();
+  for (const std::string& text : texts) {
+    const EncodedPayload p = seal_raw(text);
+    codec.open_into(Role::kResponder, uri, p.enc_algo, p.enc_serializer, p.payload, ctx);
+  }
+  EXPECT_EQ(kept, kept_value);
+  ctx.clear();
+  EXPECT_EQ(ctx.uri(), "");
+  EXPECT_TRUE(ctx.args().is_null());
+  EXPECT_EQ(kept, kept_value);
+  OpenContext moved = std::move(ctx);
+  codec.open_into(Role::kResponder, uri, first.enc_algo, first.enc_serializer, first.payload, moved);
+  EXPECT_EQ(moved.args(), kept_value);
+  codec.open_into(Role::kResponder, uri, first.enc_algo, first.enc_serializer, first.payload, ctx);  // moved-from
+  EXPECT_EQ(ctx.args(), kept_value);
+  ctx.release();
+  EXPECT_TRUE(ctx.args().is_null());
+  codec.open_into(Role::kResponder, uri, first.enc_algo, first.enc_serializer, first.payload, ctx);
+  EXPECT_EQ(ctx.args(), kept_value);
+}
+
+TEST(Cryptobox, OpenIntoErrorsAreDecodesAndLeaveNoResult) {
+  KeyRing ring = ring_with(kPrefix, full_key());
+  PayloadCodec codec(ring);
+  const std::string uri = std::string(kPrefix) + "m";
+  const EncodedPayload good = seal_raw("{\"uri\":\"" + uri + "\",\"args\":[\"ok\"]}");
+  EncodedPayload tampered = good;
+  tampered.payload.back() ^= 1;
+  struct Case {
+    std::string what;
+    EncodedPayload payload;
+    std::string envelope;
+  };
+  std::vector<Case> cases = {
+      {"tampered", tampered, uri},
+      {"truncated", good, uri},
+      {"uri mismatch", good, uri + ".other"},
+      {"no key", good, "net.other"},
+      {"malformed", seal_raw(R"({"uri":"com.myapp.encrypted.m","args":"str"})"), uri},
+      {"not JSON", seal_raw(R"({"uri":"com.myapp.encrypted.m","args":[)"), uri},
+      {"empty", seal_raw(""), uri},
+  };
+  cases[1].payload.payload.resize(kPayloadOverhead - 1);
+  EncodedPayload algo = good;
+  algo.enc_algo = "xbr";
+  cases.push_back({"enc_algo", algo, uri});
+  EncodedPayload ser = good;
+  ser.enc_serializer = "cbor";
+  cases.push_back({"enc_serializer", ser, uri});
+  OpenContext ctx;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    codec.open_into(Role::kResponder, uri, good.enc_algo, good.enc_serializer, good.payload, ctx);
+    ASSERT_EQ(ctx.args(), Value(Array{Value("ok")}));
+    const ErrorCode want = error_of([&] { (void)codec.decode(Role::kResponder, c.envelope, c.payload); }).code();
+    const ErrorCode got = error_of([&] {
+      codec.open_into(Role::kResponder, c.envelope, c.payload.enc_algo, c.payload.enc_serializer, c.payload.payload,
+                      ctx);
+    }).code();
+    EXPECT_EQ(got, want);
+    EXPECT_EQ(ctx.uri(), "");
+    EXPECT_TRUE(ctx.args().is_null() && ctx.kwargs().is_null());
+  }
+  codec.open_into(Role::kResponder, uri, good.enc_algo, good.enc_serializer, good.payload, ctx);
+  EXPECT_EQ(ctx.args(), Value(Array{Value("ok")}));
+}
+
+TEST(Cryptobox, OpenIntoDoesNotAllocateWhenWarm) {
+  if (!WAMPBOX_COUNT_ALLOCATIONS) GTEST_SKIP() << "allocation counting is off under AddressSanitizer";
+  KeyRing ring = ring_with(kPrefix, full_key());
+  PayloadCodec codec(ring);
+  const std::string uri = std::string(kPrefix) + "topic.with.a.longer.name";
+  // Same shape and sizes, different contents each time (as a stream of one
+  // kind of message), with every kind of value the reader builds.
+  std::vector<EncodedPayload> payloads;
+  for (int i = 0; i < 4; ++i) {
+    const std::string c(1, static_cast<char>('a' + i));
+    Value args(Array{Value(c + "h\xc3\xa9llo \"quoted\" and long enough for the heap"), Value(1.5 + i), Value(-7 - i),
+                     Value(true), Value(), Value(Binary{{1, 2, static_cast<std::uint8_t>(i)}}),
+                     Value(Array{Value(0.1), Value(c + c)}), Value(Array{}), Value(Object{})});
+    Value kwargs(Object{{"key " + c, Value(c)}, {"n", Value(std::int64_t{1000} + i)}});
+    auto p = codec.encode(Role::kOriginator, uri, args, kwargs);
+    ASSERT_TRUE(p);
+    payloads.push_back(std::move(*p));
+  }
+  OpenContext ctx;
+  for (int i = 0; i < 2; ++i) {
+    codec.open_into(Role::kResponder, uri, payloads[0].enc_algo, payloads[0].enc_serializer, payloads[0].payload, ctx);
+  }
+  const long before = g_allocations.load();
+  for (int i = 0; i < 12; ++i) {
+    const EncodedPayload& p = payloads[static_cast<std::size_t>(i) % payloads.size()];
+    codec.open_into(Role::kResponder, uri, p.enc_algo, p.enc_serializer, p.payload, ctx);
+  }
+  EXPECT_EQ(g_allocations.load() - before, 0);
+  EXPECT_EQ(ctx.kwargs().find("n")->as_int(), 1003);
+}
+
 TEST(Cryptobox, RandomNoncesDifferAndBothDecode) {
   KeyRing ring = ring_with(kPrefix, full_key());
   PayloadCodec codec(ring);

@@ -893,6 +893,48 @@ TEST(MessageDecode, RandomMutationsNeverCrash) {
   RecordProperty("mutations_decoded", ok);
 }
 
+TEST(MessageDecode, DecodeFrameIntoMatchesDecodeFrame) {
+  // One reused Message and FrameContext over every Autobahn frame (all types
+  // and serializers, plain and encrypted), in two orders, and over mutated
+  // frames: the same message or the same error as decode_frame, and after an
+  // error an empty message.
+  const std::vector<Case>& all = cases();
+  Message out;
+  FrameContext ctx;
+  for (int round = 0; round < 2; ++round) {
+    for (std::size_t k = 0; k < all.size(); ++k) {
+      const Case& c = all[round == 0 ? k : all.size() - 1 - k];
+      SCOPED_TRACE(c.name);
+      decode_frame_into(c.frame, c.serializer, out, ctx);
+      EXPECT_TRUE(out == decode_frame(c.frame, c.serializer));
+    }
+  }
+  std::mt19937 rng(777);
+  int errors = 0;
+  for (const Case& c : all) {
+    for (int round = 0; round < 10; ++round) {
+      Bytes f = c.frame;
+      f[rng() % f.size()] = static_cast<std::uint8_t>(rng());
+      std::optional<Message> want;
+      std::optional<ErrorCode> want_error;
+      try {
+        want = decode_frame(f, c.serializer);
+      } catch (const Error& e) {
+        want_error = e.code();
+      }
+      if (want) {
+        decode_frame_into(f, c.serializer, out, ctx);
+        EXPECT_TRUE(out == *want) << c.name;
+      } else {
+        ++errors;
+        EXPECT_EQ(error_of([&] { decode_frame_into(f, c.serializer, out, ctx); }), want_error) << c.name;
+        EXPECT_TRUE(out == Message()) << c.name;
+      }
+    }
+  }
+  EXPECT_GT(errors, 0);
+}
+
 // ---------------------------------------------------------------------------
 // seal / open
 // ---------------------------------------------------------------------------

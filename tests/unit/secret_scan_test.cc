@@ -171,6 +171,44 @@ TEST_F(SecretScan, FailedOpensLeaveNoPlaintextInFreedMemoryOrMessages) {
   EXPECT_EQ(o.hits, 0);
 }
 
+// open_into's context: every buffer it holds (the decrypt target, the parser,
+// the pooled strings and containers of earlier results, some grown on the
+// way) is wiped before it is freed, through successes, failures, clear()
+// and the context's destruction.
+TEST_F(SecretScan, OpenIntoContextLeavesNoPlaintextInFreedMemory) {
+  const std::string small = std::string("{\"uri\":\"") + kUri + "\",\"args\":" + kArgs + "}";
+  std::string big_args = "[";
+  for (int i = 0; i < 200; ++i) big_args += std::string(i ? "," : "") + "\"" + kMarker + kMarker + "\"";
+  big_args += "]";
+  const std::string big = std::string("{\"uri\":\"") + kUri + "\",\"args\":" + big_args + ",\"kwargs\":{\"" +
+                          kMarker + "\":[\"" + kMarker + kMarker + kMarker + "\"]}}";
+  const std::string bad = std::string("{\"uri\":\"") + kUri + "\",\"args\":" + big_args + ",}";
+  const EncodedPayload payloads[] = {seal_raw(ring, small), seal_raw(ring, big), seal_raw(ring, small),
+                                     seal_raw(ring, bad), seal_raw(ring, big)};
+  g_hits = 0;
+  g_scanned = 0;
+  long opened = 0;
+  std::thread t([&] {
+    g_armed = true;
+    OpenContext ctx;
+    for (int round = 0; round < 2; ++round) {
+      for (const EncodedPayload& p : payloads) {
+        try {
+          codec.open_into(Role::kOriginator, kUri, p.enc_algo, p.enc_serializer, p.payload, ctx);
+          opened += ctx.args().as_array()[0].as_string().starts_with(kMarker);
+        } catch (const Error&) {
+        }
+      }
+      ctx.clear();
+    }
+  });
+  t.join();
+  g_armed = false;
+  EXPECT_EQ(opened, 8);
+  EXPECT_GT(g_scanned.load(), 0);
+  EXPECT_EQ(g_hits.load(), 0) << "freed blocks that held decrypted plaintext";
+}
+
 // The sealing side: encode's plaintext scratch (grown several times by the
 // JSON writer for a large args) is wiped before it is freed.
 TEST_F(SecretScan, EncodeLeavesNoPlaintextInFreedMemory) {

@@ -3,7 +3,10 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -35,6 +38,54 @@ struct DecodedPayload {
 /// The exact plaintext Autobahn encrypts:
 /// {"uri":<uri>,"args":<args>,"kwargs":<kwargs>} written by json_write.
 void cryptobox_plaintext_append(std::string_view uri, const Value& args, const Value& kwargs, std::string& out);
+
+/// Caller-owned storage that PayloadCodec::open_into decodes into and reuses:
+/// the buffer the payload is decrypted into (parsed there, in place), the
+/// JSON parser's buffers, and the strings, arrays and objects of the decoded
+/// document, which the next open_into takes apart and fills again. Once it
+/// has opened a message of a given shape, opening another of that shape and
+/// no larger allocates nothing (bench/: allocs_per_msg of path/receiver).
+///
+/// Wiping: the decrypted buffer and the parser's buffers are wiped before
+/// open_into returns or throws. The result (uri, args, kwargs) and the pooled
+/// buffers of earlier results (which still hold parts of earlier plaintexts
+/// past what the next message overwrote) stay in the context, as a returned
+/// DecodedPayload would stay with its caller, until clear(), release() or the
+/// destructor, which wipe every byte the context holds. A pooled buffer that
+/// must grow is wiped before it is freed. Not wiped: what a caller copies out
+/// (a copied args/kwargs shares its containers; the context then leaves them
+/// to the copy), and strings of up to 15 bytes moved by the growth of the
+/// context's own lists (they live inline in the string object).
+///
+/// One context per receiving thread: not thread-safe. Movable, not copyable.
+class OpenContext {
+ public:
+  OpenContext();
+  ~OpenContext();
+  OpenContext(OpenContext&&) noexcept;
+  OpenContext& operator=(OpenContext&&) noexcept;
+  OpenContext(const OpenContext&) = delete;
+  OpenContext& operator=(const OpenContext&) = delete;
+
+  /// The last successful open_into's result; "" and null before the first,
+  /// after a failed one and after clear(). Valid until the next open_into,
+  /// clear(), release() or the context's destruction.
+  [[nodiscard]] std::string_view uri() const noexcept;
+  [[nodiscard]] const Value& args() const noexcept;    // Array or Null
+  [[nodiscard]] const Value& kwargs() const noexcept;  // Object or Null
+
+  /// Drops the result and wipes every buffer the context holds, keeping them
+  /// for reuse.
+  void clear() noexcept;
+  /// clear(), then frees the buffers (the context otherwise keeps the
+  /// capacity of the largest message it opened).
+  void release() noexcept;
+
+ private:
+  friend class PayloadCodec;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 struct PayloadCodecOptions {
   /// Autobahn sends a message in plaintext, silently, when a key matches the
@@ -102,10 +153,10 @@ class PayloadCodec {
   ///
   /// What is wiped (sodium_memzero) before the memory is freed or reused,
   /// on success and on every error:
-  ///   - the decrypted plaintext buffer;
-  ///   - the JSON reader's buffers for it: its copy of the input, simdjson's
-  ///     string buffer and tape (a per-thread parser kept only for decrypted
-  ///     data, wiped after every parse and when the thread exits);
+  ///   - the decrypted plaintext buffer, which the JSON reader parses in
+  ///     place (no copy), and the reader's own buffers: simdjson's string
+  ///     buffer and tape (decode is open_into with a per-thread OpenContext,
+  ///     cleared after every call and when the thread exits);
   ///   - the fallback reader's strings (reserved once, never reallocated)
   ///     and, when the parse fails, the partial value tree;
   ///   - the parsed document's strings, keys and numbers-as-text, except the
@@ -124,6 +175,17 @@ class PayloadCodec {
   /// outgrows before freeing it. tests/unit/secret_scan_test.cc checks these
   /// promises by searching every freed heap block for a marker plaintext.
   [[nodiscard]] DecodedPayload decode(Role role, std::string_view envelope_uri, const EncodedPayload& payload) const;
+
+  /// The receiver's hot path: decode's checks, errors and order, with the
+  /// payload and its enc_* attributes given as views (e.g. into a decoded
+  /// frame; nothing is copied) and the result left in `ctx`
+  /// (ctx.uri()/args()/kwargs(), see OpenContext for its lifetime and
+  /// wiping). The payload is decrypted straight into the context's parse
+  /// buffer. On any error the context holds no result and no decrypted byte
+  /// (everything the failed open decrypted is wiped). Allocates nothing once
+  /// `ctx` has opened a message of the same shape and size (libsodium backend).
+  void open_into(Role role, std::string_view envelope_uri, std::string_view enc_algo, std::string_view enc_serializer,
+                 std::span<const std::uint8_t> payload, OpenContext& ctx) const;
 
   const KeyRing& keyring() const noexcept { return *ring_; }
   const PayloadCodecOptions& options() const noexcept { return options_; }

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -89,5 +90,29 @@ Bytes encode_frame(const Message& m, Serializer s);
 /// ^([^\s.#]+\.)*([^\s.#]+)$ with Python's \s (Unicode spaces) and `$` (a final
 /// "\n" is accepted). Unknown Options keys are kept as they are.
 Message decode_frame(std::span<const std::uint8_t> frame, Serializer s);
+
+/// Storage decode_frame_into reuses from one frame to the next: the JSON
+/// parser's buffers and the strings, containers and payload bytes of earlier
+/// messages. One per receiving thread (not thread-safe); movable.
+class FrameContext {
+ public:
+  FrameContext();
+  ~FrameContext();
+  FrameContext(FrameContext&&) noexcept;
+  FrameContext& operator=(FrameContext&&) noexcept;
+  FrameContext(const FrameContext&) = delete;
+  FrameContext& operator=(const FrameContext&) = delete;
+
+ private:
+  friend void decode_frame_into(std::span<const std::uint8_t> frame, Serializer s, Message& out, FrameContext& ctx);
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// decode_frame into `out` (replaced; on an error it is left empty), reusing
+/// the storage of what `out` held before and of `ctx`: decoding a stream of
+/// frames of one shape into the same `out` and `ctx` allocates nothing once
+/// they have seen the largest of them. Same checks and errors as decode_frame.
+void decode_frame_into(std::span<const std::uint8_t> frame, Serializer s, Message& out, FrameContext& ctx);
 
 }  // namespace wampbox

@@ -101,6 +101,14 @@ void box_seal_append(const CryptoBackend& backend, const SharedKey& key, std::sp
 void box_open_into(const CryptoBackend& backend, const SharedKey& key, std::span<const std::uint8_t> payload,
                    std::vector<std::uint8_t>& out);
 
+/// As box_open_into, but into `out`, which must be exactly payload.size() -
+/// kPayloadOverhead bytes and must not overlap `payload` (Error(kInvalidArgument)
+/// otherwise; a payload shorter than kPayloadOverhead is Error(kDecryptFailed)).
+/// Lets a receiver decrypt straight into a buffer it reuses. On failure `out`
+/// is zeroed.
+void box_open_into(const CryptoBackend& backend, const SharedKey& key, std::span<const std::uint8_t> payload,
+                   std::span<std::uint8_t> out);
+
 /// As box_seal_append, but into `out`, which must be exactly
 /// kPayloadOverhead + plaintext.size() bytes and must not overlap `plaintext`
 /// (Error(kInvalidArgument) otherwise). Lets a caller reuse a buffer without

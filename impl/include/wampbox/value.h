@@ -13,6 +13,10 @@ namespace wampbox {
 
 using Bytes = std::vector<std::uint8_t>;
 
+namespace internal {
+struct ValueAccess;  // the readers' storage reuse (impl/src/msgpack_cbor_common.h)
+}  // namespace internal
+
 class Value;
 using Array = std::vector<Value>;
 /// A dict in insertion order (Python dict semantics: keys are unique; the
@@ -118,6 +122,7 @@ class Value {
     return *p;
   }
   [[noreturn]] void throw_wrong_kind(Kind wanted) const;
+  friend struct internal::ValueAccess;
   std::variant<Null, bool, std::int64_t, std::uint64_t, BigInt, double, std::string, Binary,
                std::shared_ptr<Array>, std::shared_ptr<Object>>
       v_;
