@@ -129,7 +129,11 @@ FILE, or --output - to force it.
 options:
   --type TYPE            message type (case-insensitive)
   --serializer S         json, msgpack or cbor
-  --keyring FILE         keyring file (docs/keyring-format.md); required unless --plain
+  --keyring FILE         keyring file (docs/keyring-format.md); with a list of keys
+                         for a prefix, the key enc_key names (retired: retired_key),
+                         or without enc_key the current then the grace keys; required unless --plain;
+                         a prefix given as a list of keys rotates: the current key
+                         seals and is named in enc_key
   --uri URI              PUBLISH topic / CALL procedure / ERROR error URI (written in
                          the frame); for EVENT/INVOCATION/YIELD/RESULT the URI the
                          payload is encrypted for (default: EVENT details.topic,

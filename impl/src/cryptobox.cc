@@ -89,8 +89,10 @@ bool PayloadCodec::encode_into_core(Role role, std::string_view uri, const Value
     }
   } guard{out};
   check_args(args, kwargs);
-  const Key* key = ring_->find(uri);
-  if (key == nullptr) return false;  // no key covers the URI: the message goes in plaintext
+  // No key covers the URI: the message goes in plaintext. Keys that are all
+  // grace or retired: Error(kNoKey), never plaintext (KeyRing::send_key).
+  const Key* key = ring_->send_key(uri, role);
+  if (key == nullptr) return false;
   if (!key->has_role(role)) {
     if (options_.autobahn_plaintext_fallback) return false;
     throw Error(ErrorCode::kMissingRole, std::string("cryptobox: the key for \"") + std::string(uri) + "\" has no " +
@@ -132,6 +134,7 @@ std::optional<EncodedPayload> PayloadCodec::encode(Role role, std::string_view u
   EncodedPayload p;
   std::string scratch;
   if (!encode_into_core(role, uri, args, kwargs, p.payload, scratch, nullptr)) return std::nullopt;
+  p.enc_key = enc_key_for(role, uri);
   return p;
 }
 
@@ -141,7 +144,15 @@ std::optional<EncodedPayload> PayloadCodec::encode_for_testing(
   EncodedPayload p;
   std::string scratch;
   if (!encode_into_core(role, uri, args, kwargs, p.payload, scratch, &nonce)) return std::nullopt;
+  p.enc_key = enc_key_for(role, uri);
   return p;
+}
+
+std::optional<std::string> PayloadCodec::enc_key_for(Role role, std::string_view uri) const {
+  std::string_view id;
+  (void)ring_->send_key(uri, role, &id);
+  if (id.empty()) return std::nullopt;
+  return std::string(id);
 }
 
 // --- receiving -------------------------------------------------------------------
@@ -196,7 +207,7 @@ void OpenContext::release() noexcept {
 
 void PayloadCodec::open_into(Role role, std::string_view envelope_uri, std::string_view enc_algo,
                              std::string_view enc_serializer, std::span<const std::uint8_t> payload,
-                             OpenContext& ctx) const {
+                             OpenContext& ctx, std::optional<std::string_view> enc_key) const {
   if (!ctx.impl_) ctx.impl_ = std::make_unique<OpenContext::Impl>();
   OpenContext::Impl& c = *ctx.impl_;
   c.reset();
@@ -205,15 +216,6 @@ void PayloadCodec::open_into(Role role, std::string_view envelope_uri, std::stri
   if (enc_algo != kEncAlgoCryptobox) {
     throw Error(ErrorCode::kUnsupportedEncAlgo, "cryptobox: unsupported enc_algo \"" + std::string(enc_algo) +
                                                     "\" (only \"cryptobox\" is supported)");
-  }
-  const Key* key = ring_->find(envelope_uri);
-  if (key == nullptr) {
-    throw Error(ErrorCode::kNoKey, "cryptobox: received an encrypted payload for \"" + std::string(envelope_uri) +
-                                       "\" but no key matches");
-  }
-  if (!key->has_role(role)) {
-    throw Error(ErrorCode::kMissingRole, std::string("cryptobox: the key for \"") + std::string(envelope_uri) +
-                                             "\" has no " + role_name(role) + " box");
   }
   const std::size_t n = payload.size() < kPayloadOverhead ? 0 : payload.size() - kPayloadOverhead;
   // Decrypted straight into the parser's input buffer: the plaintext is
@@ -228,7 +230,33 @@ void PayloadCodec::open_into(Role role, std::string_view envelope_uri, std::stri
       if (armed && n != 0) sodium_memzero(p, n);
     }
   } wipe_plain{plain, n};
-  box_open_into(*options_.backend, key->shared(role), payload, std::span<std::uint8_t>(plain, n));
+  // Which keys to try (KeyRing::receive_key): the key enc_key names, or,
+  // with no enc_key (every Autobahn sender), the current key and then each
+  // grace key of a rotating prefix. A one-key prefix is exactly Autobahn's
+  // lookup: one key, its MAC decides.
+  std::optional<Error> failed;  // the first attempt's decrypt_failed, thrown when no other key opens it
+  for (std::size_t attempt = 0;; ++attempt) {
+    const Key* key = nullptr;
+    try {
+      key = ring_->receive_key(envelope_uri, enc_key, role, attempt);  // typed errors on attempt 0 only
+    } catch (const Error& e) {
+      throw Error(e.code(), std::string("cryptobox: received an encrypted payload for \"") +
+                                std::string(envelope_uri) + "\": " + e.what());
+    }
+    if (key == nullptr) throw *failed;  // attempt > 0: every candidate failed
+    if (!key->has_role(role)) {
+      if (attempt > 0) continue;  // a grace key without this role's box
+      throw Error(ErrorCode::kMissingRole, std::string("cryptobox: the key for \"") + std::string(envelope_uri) +
+                                               "\" has no " + role_name(role) + " box");
+    }
+    try {
+      box_open_into(*options_.backend, key->shared(role), payload, std::span<std::uint8_t>(plain, n));
+      break;
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::kDecryptFailed) throw;
+      if (!failed) failed.emplace(e);
+    }
+  }
 
   if (enc_serializer != kEncSerializerJson) {
     throw Error(ErrorCode::kUnsupportedEncSerializer, "cryptobox: unsupported enc_serializer \"" +
@@ -297,7 +325,9 @@ DecodedPayload PayloadCodec::decode(Role role, std::string_view envelope_uri, co
   };
   auto run = [&](OpenContext& ctx) {
     ClearAfter clear{ctx};
-    open_into(role, envelope_uri, payload.enc_algo, payload.enc_serializer, payload.payload, ctx);
+    std::optional<std::string_view> enc_key;
+    if (payload.enc_key) enc_key = *payload.enc_key;
+    open_into(role, envelope_uri, payload.enc_algo, payload.enc_serializer, payload.payload, ctx, enc_key);
     // args/kwargs are shared with the context's document, not copied: clear()
     // leaves shared containers to their other owner (this result).
     return DecodedPayload{std::string(ctx.uri()), ctx.args(), ctx.kwargs()};

@@ -120,7 +120,8 @@ std::optional<Message> seal_core(const PayloadCodec& codec, Role role, const Mes
   if (!sealed) return std::nullopt;
   Message out = header_of(m);
   out.payload = std::move(payload);
-  insert_enc_options(out.options, kEncAlgoCryptobox, std::nullopt, kEncSerializerJson, m.type);
+  // enc_key names the key only for rotating keyring prefixes (KeyRing::add_key); Autobahn's frames have none.
+  insert_enc_options(out.options, kEncAlgoCryptobox, codec.enc_key_for(role, *key_uri), kEncSerializerJson, m.type);
   return out;
 }
 

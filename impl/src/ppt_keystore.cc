@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "key_rotation_internal.h"
 #include "ppt_internal.h"
 #include "wampbox/error.h"
 #include "wampbox/json.h"
@@ -85,127 +86,68 @@ PptKeyStore load_ppt_keystore_json(std::string_view json_text, const PptCrypto& 
 }
 
 // ---------------------------------------------------------------------------
-// PptKeyStore (moved from ppt.cc).
+// PptKeyStore: its entries live in the rotation table KeyRing uses too
+// (key_rotation_internal.h: prefixes, current/grace/retired, demotion, lookup
+// of a named key).
 
 using ppt_internal::key_uri_of;
 using ppt_internal::protocol_error;
 
-std::string_view to_string(PptKeyStatus s) noexcept {
-  switch (s) {
-    case PptKeyStatus::kCurrent: return "current";
-    case PptKeyStatus::kGrace: return "grace";
-    case PptKeyStatus::kRetired: return "retired";
-  }
-  return "retired";
-}
+struct PptKeyStore::Impl {
+  struct Slot {
+    KeyStatus status;
+    std::string id;                // symmetric: lowercase key id
+    std::optional<SharedKey> sym;  // symmetric data key (wiped on destruction)
+    std::optional<Key> pair;       // keypair model
+    std::string pair_ids[2];       // keypair: lowercase ppt_key_id of originator_pub, responder_pub ("" if absent)
 
-PptKeyStatus parse_ppt_key_status(std::string_view s) {
-  if (s == "current") return PptKeyStatus::kCurrent;
-  if (s == "grace") return PptKeyStatus::kGrace;
-  if (s == "retired") return PptKeyStatus::kRetired;
-  throw Error(ErrorCode::kInvalidArgument, "key status must be current, grace or retired, not '" + std::string(s) + "'");
-}
-
-struct PptKeyStore::Entry {
-  std::string prefix;
-  PptKeyStatus status;
-  std::string id;                  // symmetric: lowercase key id
-  std::optional<SharedKey> sym;    // symmetric data key (wiped on destruction)
-  std::optional<Key> pair;         // keypair model
-  std::string pair_ids[2];         // keypair: lowercase ppt_key_id of originator_pub, responder_pub ("" if absent)
-
-  // The id this entry has when `role` sends (receiver's public key) or receives (own public key).
-  const std::string& sender_id(Role role) const { return pair ? pair_ids[role == Role::kOriginator ? 1 : 0] : id; }
-  bool names(std::string_view lower_id) const {
-    return pair ? (pair_ids[0] == lower_id || pair_ids[1] == lower_id) : id == lower_id;
-  }
-  bool receiver_named(Role role, std::string_view lower_id) const {
-    return pair ? pair_ids[role == Role::kResponder ? 1 : 0] == lower_id : id == lower_id;
-  }
-  std::span<const std::uint8_t, kKeyBytes> key_bytes(Role role) const {
-    return sym ? sym->bytes() : pair->shared(role).bytes();
-  }
+    // The id this entry has when `role` sends (receiver's public key).
+    const std::string& sender_id(Role role) const { return pair ? pair_ids[role == Role::kOriginator ? 1 : 0] : id; }
+    bool names(std::string_view lower_id) const {
+      return pair ? (pair_ids[0] == lower_id || pair_ids[1] == lower_id) : id == lower_id;
+    }
+    // Whether `lower_id` names this entry when `role` receives (its own public key).
+    bool receiver_named(Role role, std::string_view lower_id) const {
+      return pair ? pair_ids[role == Role::kResponder ? 1 : 0] == lower_id : id == lower_id;
+    }
+    std::span<const std::uint8_t, kKeyBytes> key_bytes(Role role) const {
+      return sym ? sym->bytes() : pair->shared(role).bytes();
+    }
+  };
+  using Table = internal::RotationTable<Slot>;
+  Table table;
 };
 
-PptKeyStore::PptKeyStore(PptCrypto crypto) : crypto_(crypto) {}
+PptKeyStore::PptKeyStore(PptCrypto crypto) : impl_(std::make_unique<Impl>()), crypto_(crypto) {}
 PptKeyStore::PptKeyStore(PptKeyStore&&) noexcept = default;
 PptKeyStore& PptKeyStore::operator=(PptKeyStore&&) noexcept = default;
 PptKeyStore::~PptKeyStore() = default;
 
-std::size_t PptKeyStore::size() const noexcept { return entries_.size(); }
+std::size_t PptKeyStore::size() const noexcept { return impl_ ? impl_->table.slot_count() : 0; }
 const PptCrypto& PptKeyStore::crypto() const noexcept { return crypto_; }
-
-namespace {
-
-template <typename Entries>
-void demote_current(Entries& entries, std::string_view prefix) {
-  for (auto& e : entries) {
-    if (e.prefix == prefix && e.status == PptKeyStatus::kCurrent) e.status = PptKeyStatus::kGrace;
-  }
-}
-
-// The longest prefix of `uri` that has entries: entries are matched by
-// characters, as KeyRing (and Autobahn's StringTrie) does.
-template <typename Entries>
-std::optional<std::string_view> matched_prefix(const Entries& entries, std::string_view uri) {
-  std::optional<std::string_view> best;
-  for (const auto& e : entries) {
-    if (uri.starts_with(e.prefix) && (!best || e.prefix.size() > best->size())) best = e.prefix;
-  }
-  return best;
-}
-
-}  // namespace
 
 void PptKeyStore::add_symmetric(std::string_view uri_prefix, std::string_view keyid,
                                 std::span<const std::uint8_t, kKeyBytes> key, PptKeyStatus status) {
   std::string id = ppt_keyid_normalize(keyid, crypto_);
-  for (const auto& e : entries_) {
-    if (e.prefix == uri_prefix && e.names(id)) {
-      throw Error(ErrorCode::kInvalidKey, "key id " + id + " is already in use for prefix '" + std::string(uri_prefix) + "'");
-    }
-  }
-  if (status == PptKeyStatus::kCurrent) demote_current(entries_, uri_prefix);
-  Entry e{std::string(uri_prefix), status, std::move(id), SharedKey::from_bytes(key), std::nullopt, {}};
-  entries_.push_back(std::move(e));
+  const std::string ids[1] = {id};
+  impl_->table.add(uri_prefix, Impl::Slot{status, std::move(id), SharedKey::from_bytes(key), std::nullopt, {}}, ids)
+      .named = true;
 }
 
 void PptKeyStore::add_keypair(std::string_view uri_prefix, Key key, PptKeyStatus status) {
-  Entry e{std::string(uri_prefix), status, {}, std::nullopt, std::nullopt, {}};
+  Impl::Slot e{status, {}, std::nullopt, std::nullopt, {}};
   if (key.originator_pub()) e.pair_ids[0] = ppt_key_id(*key.originator_pub());
   if (key.responder_pub()) e.pair_ids[1] = ppt_key_id(*key.responder_pub());
-  for (const auto& other : entries_) {
-    if (other.prefix != uri_prefix) continue;
-    for (const std::string& id : e.pair_ids) {
-      if (!id.empty() && other.names(id)) {
-        throw Error(ErrorCode::kInvalidKey, "key id " + id + " is already in use for prefix '" + std::string(uri_prefix) + "'");
-      }
-    }
-  }
   e.pair.emplace(std::move(key));
-  if (status == PptKeyStatus::kCurrent) demote_current(entries_, uri_prefix);
-  entries_.push_back(std::move(e));
+  const std::string ids[2] = {e.pair_ids[0], e.pair_ids[1]};
+  impl_->table.add(uri_prefix, std::move(e), ids).named = true;
 }
 
 void PptKeyStore::set_status(std::string_view uri_prefix, std::string_view keyid, PptKeyStatus status) {
   const std::string id = ppt_keyid_normalize(keyid, crypto_);
-  for (auto& e : entries_) {
-    if (e.prefix == uri_prefix && e.names(id)) {
-      if (status == PptKeyStatus::kCurrent) demote_current(entries_, uri_prefix);
-      e.status = status;
-      return;
-    }
-  }
-  throw Error(ErrorCode::kNoKey, "no key " + id + " for prefix '" + std::string(uri_prefix) + "'");
-}
-
-const PptKeyStore::Entry* PptKeyStore::current(std::string_view uri) const {
-  const std::optional<std::string_view> prefix = matched_prefix(entries_, uri);
-  if (!prefix) return nullptr;
-  for (const auto& e : entries_) {
-    if (e.prefix == *prefix && e.status == PptKeyStatus::kCurrent) return &e;
-  }
-  return nullptr;
+  Impl::Table::Group* g = impl_->table.exact(uri_prefix);
+  if (!g) throw Error(ErrorCode::kNoKey, "no key " + id + " for prefix '" + std::string(uri_prefix) + "'");
+  Impl::Table::set_status(*g, id, status);
 }
 
 Message PptKeyStore::seal(Role role, const Message& plain, std::string_view cipher,
@@ -222,7 +164,8 @@ Message PptKeyStore::seal_for_testing(Role role, const Message& plain, std::stri
 Message PptKeyStore::seal_core(Role role, const Message& plain, std::string_view cipher,
                                std::optional<std::string_view> uri, std::span<const std::uint8_t> fixed_nonce) const {
   const std::string_view key_uri = key_uri_of(plain, uri);
-  const Entry* e = current(key_uri);
+  const Impl::Table::Group* g = impl_->table.longest(key_uri);
+  const Impl::Slot* e = g ? Impl::Table::current(*g) : nullptr;
   if (!e) throw Error(ErrorCode::kNoKey, "no current PPT key for URI '" + std::string(key_uri) + "'");
   if (e->pair && !e->pair->has_role(role)) e->pair->shared(role);  // throws kMissingRole with the details
   PptAttributes attrs;
@@ -241,23 +184,15 @@ Message PptKeyStore::open(Role role, const Message& m, std::optional<std::string
   if (!attrs) protocol_error("message has no ppt_scheme");
   if (!attrs->cipher) return ppt_unwrap(m, nullptr, crypto_, attrs_out);
   const std::string_view key_uri = key_uri_of(m, uri);
-  const std::optional<std::string_view> prefix = matched_prefix(entries_, key_uri);
-  if (!prefix) throw Error(ErrorCode::kNoKey, "no PPT key for URI '" + std::string(key_uri) + "'");
-  const Entry* e = nullptr;
+  const Impl::Table::Group* g = impl_->table.longest(key_uri);
+  if (!g) throw Error(ErrorCode::kNoKey, "no PPT key for URI '" + std::string(key_uri) + "'");
+  const Impl::Slot* e = nullptr;
   if (attrs->keyid) {
     const std::string id = ppt_keyid_normalize(*attrs->keyid, crypto_);
-    for (const auto& cand : entries_) {
-      if (cand.prefix == *prefix && cand.receiver_named(role, id)) e = &cand;
-    }
-    if (!e) {
-      throw Error(ErrorCode::kNoKey, "ppt_keyid " + *attrs->keyid + " names no key held for URI '" +
-                                         std::string(key_uri) + "'");
-    }
-    if (e->status == PptKeyStatus::kRetired) {
-      throw Error(ErrorCode::kRetiredKey, "ppt_keyid " + *attrs->keyid + " names a retired key");
-    }
+    e = &Impl::Table::named(
+        *g, [&](const Impl::Slot& s) { return s.receiver_named(role, id); }, "ppt_keyid", *attrs->keyid, key_uri);
   } else {
-    e = current(key_uri);
+    e = Impl::Table::current(*g);
     if (!e) throw Error(ErrorCode::kNoKey, "no current PPT key for URI '" + std::string(key_uri) + "'");
   }
   if (e->pair && !e->pair->has_role(role)) e->pair->shared(role);  // kMissingRole

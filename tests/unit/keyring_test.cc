@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "wampbox/error.h"
+#include "wampbox/ppt.h"
 
 namespace wampbox {
 namespace {
@@ -408,6 +409,183 @@ TEST(KeyRingFile, NotAnObjectOrNotJson) {
   EXPECT_EQ(error_of([] { load_keyring_json("{"); }).code(), ErrorCode::kParseError);
   EXPECT_EQ(error_of([] { load_keyring_json(""); }).code(), ErrorCode::kParseError);
   EXPECT_EQ(error_of([] { load_keyring_json(R"({"a": {}} x)"); }).code(), ErrorCode::kParseError);
+}
+
+}  // namespace
+}  // namespace wampbox
+
+// ---------------------------------------------------------------------------
+// Key rotation (add_key / set_status / send_key / receive_key) and its file form
+
+namespace wampbox {
+namespace {
+
+// One generation of keys: the originator's side (seals PUBLISH/CALL) and the
+// responder's side (opens EVENT/INVOCATION) of a fresh pair of key pairs.
+struct Generation {
+  SecretKey orig = SecretKey::generate();
+  SecretKey resp = SecretKey::generate();
+  Key originator_side() const {
+    return Key::from_parts(parts(orig.encode(), std::nullopt, std::nullopt, resp.public_key().encode()));
+  }
+  Key responder_side() const {
+    return Key::from_parts(parts(std::nullopt, orig.public_key().encode(), resp.encode(), std::nullopt));
+  }
+  std::string resp_id() const { return ppt_key_id(resp.public_key()); }
+  std::string orig_id() const { return ppt_key_id(orig.public_key()); }
+  std::string shared_hex() const { return to_hex(originator_side().shared(Role::kOriginator).bytes()); }
+};
+
+std::string shared_hex(const Key* k, Role r) { return k ? to_hex(k->shared(r).bytes()) : "null"; }
+
+TEST(KeyRingRotation, SenderUsesTheCurrentKeyAndNamesTheReceiversPublicKey) {
+  const Generation g1, g2;
+  KeyRing sender;
+  sender.add_key("com.app.", g1.originator_side());
+  std::string_view enc_key;
+  EXPECT_EQ(shared_hex(sender.send_key("com.app.t", Role::kOriginator, &enc_key), Role::kOriginator), g1.shared_hex());
+  EXPECT_EQ(enc_key, g1.resp_id());  // the RECEIVER's (responder's) public key
+  sender.add_key("com.app.", g2.originator_side());  // current; g1 -> grace
+  EXPECT_EQ(shared_hex(sender.send_key("com.app.t", Role::kOriginator, &enc_key), Role::kOriginator), g2.shared_hex());
+  EXPECT_EQ(enc_key, g2.resp_id());
+  EXPECT_EQ(shared_hex(sender.find("com.app.t"), Role::kOriginator), g2.shared_hex());
+  EXPECT_EQ(sender.size(), 1u);
+  EXPECT_EQ(sender.key_count(), 2u);
+  // No prefix: plaintext (nullptr), no enc_key.
+  EXPECT_EQ(sender.send_key("org.other", Role::kOriginator, &enc_key), nullptr);
+  EXPECT_TRUE(enc_key.empty());
+  // All keys grace/retired: refused, never plaintext.
+  sender.set_status("com.app.", g2.resp_id(), KeyStatus::kRetired);
+  EXPECT_EQ(error_of([&] { sender.send_key("com.app.t", Role::kOriginator); }).code(), ErrorCode::kNoKey);
+  EXPECT_EQ(sender.find("com.app.t"), nullptr);
+  EXPECT_EQ(sender.matched_prefix("com.app.t"), std::nullopt);
+  // Promoting a grace key back to current (any letter case of its id).
+  std::string upper = g1.orig_id();
+  for (std::size_t i = 2; i < upper.size(); ++i) upper[i] = static_cast<char>(std::toupper(upper[i]));
+  sender.set_status("com.app.", upper, KeyStatus::kCurrent);
+  EXPECT_EQ(shared_hex(sender.send_key("com.app.t", Role::kOriginator, &enc_key), Role::kOriginator), g1.shared_hex());
+}
+
+TEST(KeyRingRotation, SetKeyPrefixesNameNoKeyAsAutobahn) {
+  const Generation g;
+  KeyRing ring;
+  ring.set_key("com.app.", g.originator_side());
+  std::string_view enc_key = "unchanged";
+  ASSERT_NE(ring.send_key("com.app.t", Role::kOriginator, &enc_key), nullptr);
+  EXPECT_TRUE(enc_key.empty());
+  // set_key over a rotating prefix replaces all its keys and stops naming.
+  ring.add_key("com.app.", Generation().originator_side());
+  ring.send_key("com.app.t", Role::kOriginator, &enc_key);
+  EXPECT_FALSE(enc_key.empty());
+  ring.set_key("com.app.", g.originator_side());
+  EXPECT_EQ(ring.key_count(), 1u);
+  ring.send_key("com.app.t", Role::kOriginator, &enc_key);
+  EXPECT_TRUE(enc_key.empty());
+}
+
+TEST(KeyRingRotation, ReceiverAcceptsNamedGraceKeysAndRefusesRetiredOnes) {
+  const Generation g1, g2, g3;
+  KeyRing ring;
+  ring.add_key("com.app.", g1.responder_side());
+  ring.add_key("com.app.", g2.responder_side());
+  ring.add_key("com.app.", g3.responder_side(), KeyStatus::kRetired);
+  const Role r = Role::kResponder;
+  // Named: exactly that key, whether current or grace, in any letter case.
+  EXPECT_EQ(shared_hex(ring.receive_key("com.app.t", g2.resp_id(), r), r), g2.shared_hex());
+  EXPECT_EQ(shared_hex(ring.receive_key("com.app.t", g1.resp_id(), r), r), g1.shared_hex());
+  std::string upper = g1.resp_id();
+  for (std::size_t i = 2; i < upper.size(); ++i) upper[i] = static_cast<char>(std::toupper(upper[i]));
+  EXPECT_EQ(shared_hex(ring.receive_key("com.app.t", upper, r), r), g1.shared_hex());
+  EXPECT_EQ(ring.receive_key("com.app.t", g1.resp_id(), r, 1), nullptr);  // a named key is the only candidate
+  // Retired: typed; unknown or the sender's own id (not this side's key): no_key.
+  EXPECT_EQ(error_of([&] { ring.receive_key("com.app.t", g3.resp_id(), r); }).code(), ErrorCode::kRetiredKey);
+  EXPECT_EQ(error_of([&] { ring.receive_key("com.app.t", Generation().resp_id(), r); }).code(), ErrorCode::kNoKey);
+  EXPECT_EQ(error_of([&] { ring.receive_key("com.app.t", g2.orig_id(), r); }).code(), ErrorCode::kNoKey);
+  EXPECT_EQ(error_of([&] { ring.receive_key("org.other", g2.resp_id(), r); }).code(), ErrorCode::kNoKey);
+  // Unnamed (Autobahn sends no enc_key) or not in the key-id form (ignored, as Autobahn does): the current key,
+  // then the grace keys, never the retired one.
+  for (std::optional<std::string_view> unnamed : {std::optional<std::string_view>(), std::optional<std::string_view>("kid"),
+                                                  std::optional<std::string_view>("")}) {
+    EXPECT_EQ(shared_hex(ring.receive_key("com.app.t", unnamed, r, 0), r), g2.shared_hex());
+    EXPECT_EQ(shared_hex(ring.receive_key("com.app.t", unnamed, r, 1), r), g1.shared_hex());
+    EXPECT_EQ(ring.receive_key("com.app.t", unnamed, r, 2), nullptr);
+  }
+  // Retire everything: unnamed payloads have nothing to try.
+  ring.set_status("com.app.", g1.resp_id(), KeyStatus::kRetired);
+  ring.set_status("com.app.", g2.resp_id(), KeyStatus::kRetired);
+  EXPECT_EQ(error_of([&] { ring.receive_key("com.app.t", std::nullopt, r); }).code(), ErrorCode::kNoKey);
+}
+
+TEST(KeyRingRotation, AddAndSetStatusErrors) {
+  const Generation g;
+  KeyRing ring;
+  ring.add_key("com.app.", g.responder_side());
+  // The same public key twice in a prefix: refused, the ring unchanged.
+  EXPECT_EQ(error_of([&] { ring.add_key("com.app.", g.responder_side()); }).code(), ErrorCode::kInvalidKey);
+  EXPECT_EQ(ring.key_count(), 1u);
+  // ... but fine under another prefix.
+  ring.add_key("com.other.", g.responder_side());
+  EXPECT_EQ(error_of([&] { ring.set_status("com.app.", "0x12", KeyStatus::kGrace); }).code(), ErrorCode::kBadKeyId);
+  EXPECT_EQ(error_of([&] { ring.set_status("com.app.", Generation().resp_id(), KeyStatus::kGrace); }).code(),
+            ErrorCode::kNoKey);
+  EXPECT_EQ(error_of([&] { ring.set_status("com.nothing.", g.resp_id(), KeyStatus::kGrace); }).code(),
+            ErrorCode::kNoKey);
+  EXPECT_EQ(parse_key_status("grace"), KeyStatus::kGrace);
+  EXPECT_EQ(to_string(KeyStatus::kRetired), "retired");
+  EXPECT_EQ(error_of([&] { parse_key_status("old"); }).code(), ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(ring.remove_key("com.app."));
+  EXPECT_EQ(ring.key_count(), 1u);
+}
+
+std::string rotation_file(const Generation& old_gen, const Generation& new_gen, const char* old_status) {
+  return std::string(R"({"com.app.": [)") + R"({"responder_priv": ")" + old_gen.resp.encode() +
+         R"(", "originator_pub": ")" + old_gen.orig.public_key().encode() + R"(", "status": ")" + old_status +
+         R"("}, {"responder_priv": ")" + new_gen.resp.encode() + R"(", "originator_pub": ")" +
+         new_gen.orig.public_key().encode() + R"("}], "com.plain.": {"private": ")" + kOriginatorPriv + R"("}})";
+}
+
+TEST(KeyRingFile, RotationForm) {
+  const Generation g1, g2;
+  KeyRing ring = load_keyring_json(rotation_file(g1, g2, "grace"));
+  EXPECT_EQ(ring.size(), 2u);
+  EXPECT_EQ(ring.key_count(), 3u);
+  const Role r = Role::kResponder;
+  EXPECT_EQ(shared_hex(ring.find("com.app.x"), r), g2.shared_hex());
+  EXPECT_EQ(shared_hex(ring.receive_key("com.app.x", g1.resp_id(), r), r), g1.shared_hex());
+  ring = load_keyring_json(rotation_file(g1, g2, "retired"));
+  EXPECT_EQ(error_of([&] { ring.receive_key("com.app.x", g1.resp_id(), r); }).code(), ErrorCode::kRetiredKey);
+  // The object form names no key; the array form does.
+  std::string_view enc_key;
+  ring.send_key("com.plain.x", r, &enc_key);
+  EXPECT_TRUE(enc_key.empty());
+  ring.send_key("com.app.x", r, &enc_key);
+  EXPECT_EQ(enc_key, g2.orig_id());
+  // Errors, each naming the prefix (and the entry).
+  struct Case {
+    std::string json;
+    ErrorCode code;
+    const char* needle;
+  };
+  const std::vector<Case> cases = {
+      {R"({"com.app.": []})", ErrorCode::kParseError, "empty list"},
+      {R"({"com.app.": [1]})", ErrorCode::kParseError, "key 0"},
+      {std::string(R"({"com.app.": [{"private": ")") + kOriginatorPriv + R"(", "status": "old"}]})",
+       ErrorCode::kParseError, "current, grace or retired"},
+      {std::string(R"({"com.app.": {"private": ")") + kOriginatorPriv + R"(", "status": "grace"}})",
+       ErrorCode::kParseError, "status only in the rotation form"},
+      {std::string(R"({"com.app.": [{"private": ")") + kOriginatorPriv + R"("}, {"private": ")" + kOriginatorPriv +
+           R"("}]})",
+       ErrorCode::kInvalidKey, "key 1"},
+      {std::string(R"({"com.app.": [{"private": ")") + kOriginatorPriv + R"(", "private": ")" + kResponderPriv +
+           R"("}]})",
+       ErrorCode::kParseError, "duplicate field"},
+  };
+  for (const Case& c : cases) {
+    const Error e = error_of([&] { load_keyring_json(c.json); });
+    EXPECT_EQ(e.code(), c.code) << c.json;
+    EXPECT_TRUE(contains(e.what(), c.needle)) << e.what();
+    EXPECT_TRUE(contains(e.what(), "com.app.")) << e.what();
+  }
 }
 
 }  // namespace

@@ -26,7 +26,7 @@ struct EncodedPayload {
   Bytes payload;                              // nonce(24) || mac(16) || ciphertext
   std::string enc_algo{kEncAlgoCryptobox};
   std::string enc_serializer{kEncSerializerJson};
-  std::optional<std::string> enc_key;         // Autobahn never sets it
+  std::optional<std::string> enc_key;         // the key id, for keyring prefixes with rotation (KeyRing::add_key); Autobahn never sets it
 };
 
 struct DecodedPayload {
@@ -113,11 +113,14 @@ class PayloadCodec {
  public:
   explicit PayloadCodec(const KeyRing& ring, PayloadCodecOptions options = {});
 
-  /// Encrypts (uri, args, kwargs) with the box for `role` of the key matching
-  /// `uri`. Returns nullopt when no key covers `uri` (the message is meant to
-  /// go in plaintext), or, with autobahn_plaintext_fallback, when the key
-  /// lacks `role`; otherwise throws Error(kMissingRole). `args` must be Array
-  /// or Null, `kwargs` Object or Null (Error(kInvalidArgument)).
+  /// Encrypts (uri, args, kwargs) with the box for `role` of the current key
+  /// matching `uri` (KeyRing::send_key). Returns nullopt when no key covers
+  /// `uri` (the message is meant to go in plaintext), or, with
+  /// autobahn_plaintext_fallback, when the key lacks `role`; otherwise throws
+  /// Error(kMissingRole). A prefix whose keys are all grace or retired:
+  /// Error(kNoKey). enc_key is set for rotating prefixes (enc_key_for).
+  /// `args` must be Array or Null, `kwargs` Object or Null
+  /// (Error(kInvalidArgument)).
   [[nodiscard]] std::optional<EncodedPayload> encode(Role role, std::string_view uri, const Value& args, const Value& kwargs) const;
 
   /// Allocation-free hot path: writes the payload into `out` (replaced), using
@@ -143,6 +146,10 @@ class PayloadCodec {
   /// in Autobahn's order: enc_algo must be "cryptobox"
   /// (Error(kUnsupportedEncAlgo)); a key must match (Error(kNoKey)) and have
   /// `role` (Error(kMissingRole)); the MAC must verify (Error(kDecryptFailed));
+  /// (which key: KeyRing::receive_key with payload.enc_key; an enc_key naming
+  /// a retired key is Error(kRetiredKey), an unknown one Error(kNoKey); without
+  /// enc_key a rotating prefix's current and then grace keys are tried, and
+  /// decrypt_failed means none opened it);
   /// only then enc_serializer must be "json" (Error(kUnsupportedEncSerializer));
   /// the plaintext must be a JSON object whose uri is a string, args an array
   /// or null, kwargs an object or null (Error(kMalformedPlaintext)); and with
@@ -184,8 +191,18 @@ class PayloadCodec {
   /// buffer. On any error the context holds no result and no decrypted byte
   /// (everything the failed open decrypted is wiped). Allocates nothing once
   /// `ctx` has opened a message of the same shape and size (libsodium backend).
+  /// `enc_key` is the frame's enc_key (nullopt when absent): pass it, or a
+  /// rotating keyring cannot open with the key it names (it then tries its
+  /// current and grace keys, as for an Autobahn sender).
   void open_into(Role role, std::string_view envelope_uri, std::string_view enc_algo, std::string_view enc_serializer,
-                 std::span<const std::uint8_t> payload, OpenContext& ctx) const;
+                 std::span<const std::uint8_t> payload, OpenContext& ctx,
+                 std::optional<std::string_view> enc_key = std::nullopt) const;
+
+  /// The enc_key a sender with `role` writes for `uri`: the current key's id
+  /// (the receiver's public key, see KeyRing) for prefixes filled with
+  /// KeyRing::add_key; nullopt for set_key prefixes (as Autobahn) or when no
+  /// key matches. Error(kNoKey) as encode.
+  [[nodiscard]] std::optional<std::string> enc_key_for(Role role, std::string_view uri) const;
 
   const KeyRing& keyring() const noexcept { return *ring_; }
   const PayloadCodecOptions& options() const noexcept { return options_; }

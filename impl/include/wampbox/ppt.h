@@ -15,6 +15,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -236,14 +237,14 @@ Message ppt_seal_for_testing(const KeyRing& ring, Role role, const Message& plai
 Message ppt_open(const KeyRing& ring, Role role, const Message& m, std::optional<std::string_view> uri = std::nullopt,
                  PptAttributes* attrs_out = nullptr);
 
-/// Key rotation state of a PptKeyStore entry.
+/// Key rotation state of a PptKeyStore entry: the KeyStatus of keyring.h,
+/// which cryptobox's KeyRing rotation shares (one state machine for both).
 ///   kCurrent: the key a sender uses (one per URI prefix) and receivers accept;
 ///   kGrace:   no longer used to send, still accepted when named (rotation grace period);
 ///   kRetired: rejected when named, with Error(kRetiredKey).
-enum class PptKeyStatus { kCurrent, kGrace, kRetired };
-std::string_view to_string(PptKeyStatus s) noexcept;
-/// "current", "grace" or "retired"; Error(kInvalidArgument) otherwise.
-PptKeyStatus parse_ppt_key_status(std::string_view s);
+using PptKeyStatus = KeyStatus;
+/// parse_key_status: "current", "grace" or "retired"; Error(kInvalidArgument) otherwise.
+inline PptKeyStatus parse_ppt_key_status(std::string_view s) { return parse_key_status(s); }
 
 /// The keys of PPT end-to-end encryption, in both key models, with rotation:
 ///  - symmetric: 32-byte data-encryption keys, each named by a key id the
@@ -254,7 +255,8 @@ PptKeyStatus parse_ppt_key_status(std::string_view s);
 ///    id is ppt_key_id of the RECEIVER's public key (as ppt_seal).
 /// Entries are found by the longest character prefix of the URI (as KeyRing)
 /// that has entries; several entries may share a prefix. Adding a kCurrent
-/// entry demotes the prefix's previous current entry to kGrace.
+/// entry demotes the prefix's previous current entry to kGrace. (The prefix
+/// table and this state machine are the ones KeyRing's rotation uses.)
 ///
 /// Thread safety: const members may be called concurrently; mutation needs
 /// exclusive access.
@@ -302,12 +304,11 @@ class PptKeyStore {
                PptAttributes* attrs_out = nullptr) const;
 
  private:
-  struct Entry;
-  const Entry* current(std::string_view uri) const;
   // seal and seal_for_testing (an empty `fixed_nonce` means random).
   Message seal_core(Role role, const Message& plain, std::string_view cipher, std::optional<std::string_view> uri,
                     std::span<const std::uint8_t> fixed_nonce) const;
-  std::vector<Entry> entries_;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
   PptCrypto crypto_;
 };
 
