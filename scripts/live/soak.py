@@ -8,8 +8,9 @@ sequence number in that session, and the CLOCK_MONOTONIC times at which it and t
 previous event were published. While they run:
 
 - publisher sessions are SIGKILLed at random bounded points and a new session (new
-  stream, random transport x serializer) continues the slot's share; other sessions end
-  normally when their chunk is published;
+  stream, random transport x serializer) continues the slot's share; every
+  --spare-every-th session, and any that is faster than its kill, ends normally when its
+  chunk is published;
 - churn subscribers (wampbox `soak-subscribe`, and Autobahn|Python subscribers) come and
   go: each is SIGKILLed after a random bounded life and replaced;
 - anchor subscribers (wampbox `soak-subscribe` on every topic, different transport x
@@ -221,6 +222,8 @@ def main():
     ap.add_argument("--size", type=int, default=64, help="pad bytes per event")
     ap.add_argument("--chunk", default="20000,120000", help="events per publisher session: random in LO,HI")
     ap.add_argument("--pub-life", default="2,10", help="seconds before a publisher session is killed: LO,HI")
+    ap.add_argument("--spare-every", type=int, default=4,
+                    help="every Nth session of a publisher slot is not killed but ends normally")
     ap.add_argument("--sub-life", default="1,5", help="seconds a churn subscriber lives: LO,HI")
     ap.add_argument("--anchors", type=int, default=2, help="subscribers on every topic for the whole run")
     ap.add_argument("--churn", type=int, default=3, help="churn subscribers at once")
@@ -328,7 +331,9 @@ def main():
                     count = min(s["left"], rng.randint(*chunk))
                     p = publisher(r, name, s["topic"], count, rng.choice(combos), max(5.0, deadline - now))
                     p.killed = False
-                    s["proc"], s["kill_at"] = p, now + rng.uniform(*pub_life)
+                    # Every --spare-every-th session is never killed: some sessions must end normally.
+                    life = float("inf") if s["n"] % a.spare_every == 0 else rng.uniform(*pub_life)
+                    s["proc"], s["kill_at"] = p, now + life
                     incarnations.append({"name": name, "topic": s["topic"], "proc": p})
             if all(s["proc"] is None and s["left"] <= 0 for s in slots):
                 break
@@ -498,7 +503,7 @@ def main():
         "events_per_s": round(accepted / publishing_seconds) if publishing_seconds else 0,
         "command": f"WAMPBOX_BUILD_DIR={L.build_dir()} /usr/bin/python3 scripts/live/soak.py --messages {a.messages}"
                    f" --publishers {a.publishers} --topics {a.topics} --chunk {a.chunk} --pub-life {a.pub_life}"
-                   f" --sub-life {a.sub_life} --churn {a.churn} --seed {a.seed}",
+                   f" --spare-every {a.spare_every} --sub-life {a.sub_life} --churn {a.churn} --seed {a.seed}",
         "load_average_at_end": os.getloadavg(),
     }
     (out / "soak.json").write_text(json.dumps(summary, indent=1))
