@@ -428,10 +428,11 @@ class XsalsaMb final : public CryptoBackend {
   LowOrderPolicy low_order_policy() const noexcept override { return LowOrderPolicy::kReject; }
 
  private:
-  void do_keypair(Out32 pk, Out32 sk) const override { crypto_box_keypair(pk.data(), sk.data()); }
-  bool do_beforenm(Out32 k, Key32 pk, Key32 sk) const override {
-    return crypto_box_beforenm(k.data(), pk.data(), sk.data()) == 0;
-  }
+  // Key generation and the key agreement (X25519 + HSalsa20) are libsodium's backend itself, not a second
+  // wrapper of crypto_box_keypair/beforenm: the multi-buffer part is only the box (its low-order policy,
+  // kReject, is therefore libsodium's).
+  void do_keypair(Out32 pk, Out32 sk) const override { libsodium_backend().keypair(pk, sk); }
+  bool do_beforenm(Out32 k, Key32 pk, Key32 sk) const override { return libsodium_backend().beforenm(k, pk, sk); }
   bool do_seal_afternm(std::span<std::uint8_t> ct, std::span<const std::uint8_t> msg, Nonce nonce,
                        Key32 k) const override {
     const SealJob job{ct, msg, nonce, k};
