@@ -1,5 +1,5 @@
 // wampbox_bench: every benchmark family in one binary (crypto/, ser/, path/,
-// mt/), so that ratios between them come from one run.
+// mt/, heads/, simd/, batch/), so that ratios between them come from one run.
 //
 //   wampbox_bench [--inputs=DIR] [Google Benchmark flags]
 //
@@ -37,6 +37,8 @@ int main(int argc, char** argv) {
   register_serialization_benchmarks(inputs);
   register_path_benchmarks(inputs);
   register_frame_head_benchmarks();
+  register_simd_benchmarks(inputs);
+  register_batch_benchmarks(inputs);
 
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

@@ -16,8 +16,6 @@
 // bytes_per_second counts plaintext bytes (the inner JSON the box encrypts),
 // items_per_second messages, so a path's ratio to its ceiling is
 // items_per_second(path) / items_per_second(ceiling) for the same input.
-#include <time.h>
-
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -54,63 +52,6 @@ void run_kernel(benchmark::State& state, A... a) {
     // Only setup can throw here (check() catches its own): the loop never ran.
     state.SkipWithError(ex.what());
   }
-}
-
-// Thread CPU time in seconds: time the thread was not running (preempted on
-// this shared machine) does not count.
-double thread_cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-// The ratio of a path to its ceiling, measured side by side rather than in
-// two benchmarks run at different moments: each iteration times a batch of
-// the path and a batch of the ceiling (order alternating, so neither always
-// runs with the caches the other left), and the ratio is the median over the
-// batch pairs, which a burst of load on the machine shifts little.
-template <class Kernel, class Ceiling>
-void run_paired(benchmark::State& state, Kernel& k, Ceiling& c) {
-  WAMPBOX_CHECK_OR_SKIP(state, k.check());
-  WAMPBOX_CHECK_OR_SKIP(state, c.check());
-  // Batches of about 200 us of the path.
-  double t = thread_cpu_seconds();
-  for (int i = 0; i < 8; ++i) k.run();
-  const double per_msg = std::max((thread_cpu_seconds() - t) / 8, 1e-8);
-  const long batch = std::clamp(static_cast<long>(200e-6 / per_msg), 1L, 100000L);
-  std::vector<double> ratios;
-  ratios.reserve(1024);
-  double path_time = 0, ceil_time = 0;
-  bool path_first = true;
-  for (auto _ : state) {
-    double tp = 0, tc = 0;
-    for (int half = 0; half < 2; ++half) {
-      const double t0 = thread_cpu_seconds();
-      if ((half == 0) == path_first) {
-        for (long i = 0; i < batch; ++i) k.run();
-        tp = thread_cpu_seconds() - t0;
-      } else {
-        for (long i = 0; i < batch; ++i) c.run();
-        tc = thread_cpu_seconds() - t0;
-      }
-    }
-    benchmark::ClobberMemory();
-    path_first = !path_first;
-    path_time += tp;
-    ceil_time += tc;
-    if (tp > 0 && tc > 0) ratios.push_back(tc / tp);
-  }
-  if (ratios.empty()) {
-    state.SkipWithError("no batch pair was timed");
-    return;
-  }
-  std::nth_element(ratios.begin(), ratios.begin() + static_cast<std::ptrdiff_t>(ratios.size() / 2), ratios.end());
-  const double msgs = static_cast<double>(state.iterations()) * static_cast<double>(batch);
-  state.counters["ratio"] = ratios[ratios.size() / 2];
-  state.counters["pairs"] = static_cast<double>(ratios.size());
-  state.counters["path_msgs_per_s"] = path_time > 0 ? msgs / path_time : 0;
-  state.counters["ceiling_msgs_per_s"] = ceil_time > 0 ? msgs / ceil_time : 0;
-  state.counters["bytes"] = static_cast<double>(k.plaintext_bytes());
 }
 
 std::string ser_name(Serializer s) { return std::string(to_string(s)); }

@@ -2,13 +2,27 @@
 #pragma once
 
 #include <benchmark/benchmark.h>
+#include <time.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "bench_common.h"
+
+/// Checks a kernel's output once before timing: `expr` yields "" when right,
+/// else the message given to SkipWithError (the benchmark then reports an
+/// error instead of a time).
+#define WAMPBOX_CHECK_OR_SKIP(state, expr)              \
+  do {                                                  \
+    const std::string wampbox_check_error_ = (expr);    \
+    if (!wampbox_check_error_.empty()) {                \
+      (state).SkipWithError(wampbox_check_error_.c_str()); \
+      return;                                           \
+    }                                                   \
+  } while (0)
 
 namespace wampbox::bench {
 
@@ -28,22 +42,69 @@ inline void set_counters(benchmark::State& state, std::size_t bytes_per_item, do
   state.counters["allocs_per_msg"] = benchmark::Counter(allocs_per_item, benchmark::Counter::kAvgThreads);
 }
 
+// Thread CPU time in seconds: time the thread was not running (preempted on
+// this shared machine) does not count.
+inline double thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+// The ratio of a path to its ceiling, measured side by side rather than in
+// two benchmarks run at different moments: each iteration times a batch of
+// the path and a batch of the ceiling (order alternating, so neither always
+// runs with the caches the other left), and the ratio is the median over the
+// batch pairs, which a burst of load on the machine shifts little.
+template <class Kernel, class Ceiling>
+void run_paired(benchmark::State& state, Kernel& k, Ceiling& c) {
+  WAMPBOX_CHECK_OR_SKIP(state, k.check());
+  WAMPBOX_CHECK_OR_SKIP(state, c.check());
+  // Batches of about 200 us of the path.
+  double t = thread_cpu_seconds();
+  for (int i = 0; i < 8; ++i) k.run();
+  const double per_msg = std::max((thread_cpu_seconds() - t) / 8, 1e-8);
+  const long batch = std::clamp(static_cast<long>(200e-6 / per_msg), 1L, 100000L);
+  std::vector<double> ratios;
+  ratios.reserve(1024);
+  double path_time = 0, ceil_time = 0;
+  bool path_first = true;
+  for (auto _ : state) {
+    double tp = 0, tc = 0;
+    for (int half = 0; half < 2; ++half) {
+      const double t0 = thread_cpu_seconds();
+      if ((half == 0) == path_first) {
+        for (long i = 0; i < batch; ++i) k.run();
+        tp = thread_cpu_seconds() - t0;
+      } else {
+        for (long i = 0; i < batch; ++i) c.run();
+        tc = thread_cpu_seconds() - t0;
+      }
+    }
+    benchmark::ClobberMemory();
+    path_first = !path_first;
+    path_time += tp;
+    ceil_time += tc;
+    if (tp > 0 && tc > 0) ratios.push_back(tc / tp);
+  }
+  if (ratios.empty()) {
+    state.SkipWithError("no batch pair was timed");
+    return;
+  }
+  std::nth_element(ratios.begin(), ratios.begin() + static_cast<std::ptrdiff_t>(ratios.size() / 2), ratios.end());
+  const double msgs = static_cast<double>(state.iterations()) * static_cast<double>(batch);
+  state.counters["ratio"] = ratios[ratios.size() / 2];
+  state.counters["pairs"] = static_cast<double>(ratios.size());
+  state.counters["path_msgs_per_s"] = path_time > 0 ? msgs / path_time : 0;
+  state.counters["ceiling_msgs_per_s"] = ceil_time > 0 ? msgs / ceil_time : 0;
+  state.counters["bytes"] = static_cast<double>(k.plaintext_bytes());
+}
+
 /// Registers the benchmark families; inputs must outlive the run.
 void register_crypto_benchmarks();
 void register_serialization_benchmarks(const std::vector<Input>& inputs);
 void register_path_benchmarks(const std::vector<Input>& inputs);
 void register_frame_head_benchmarks();  // bench_frame_heads.cc
+void register_batch_benchmarks(const std::vector<Input>& inputs);  // bench_batch.cc
+void register_simd_benchmarks(const std::vector<Input>& inputs);   // bench_simd.cc
 
 }  // namespace wampbox::bench
-
-/// Checks a kernel's output once before timing: `expr` yields "" when right,
-/// else the message given to SkipWithError (the benchmark then reports an
-/// error instead of a time).
-#define WAMPBOX_CHECK_OR_SKIP(state, expr)              \
-  do {                                                  \
-    const std::string wampbox_check_error_ = (expr);    \
-    if (!wampbox_check_error_.empty()) {                \
-      (state).SkipWithError(wampbox_check_error_.c_str()); \
-      return;                                           \
-    }                                                   \
-  } while (0)

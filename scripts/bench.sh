@@ -2,7 +2,7 @@
 # Runs the whole benchmark suite and writes JSON, PNG plots and Markdown tables.
 #
 #   scripts/bench.sh [--out DIR] [--quick] [--smoke] [--compare] [--no-build]
-#                    [--build-dir DIR] [--reps N] [--min-time S]
+#                    [--build-dir DIR] [--reps N] [--min-time S] [--backends-dir D]
 #
 #   --out DIR        where results go (default out/bench)
 #   --quick          fewer repetitions and shorter runs (about 3x faster, noisier)
@@ -14,6 +14,7 @@
 #   --build-dir DIR  default build-bench (Release)
 #   --reps N         repetitions of every benchmark (default 3, random interleaving)
 #   --min-time S     Google Benchmark min time per repetition (default 0.1)
+#   --backends-dir D scripts/backends.sh --out directory of the same run, for the goals step
 #
 # Steps, and what they write to DIR:
 #   build        cmake Release build of wampbox_bench and wampbox_bench_gate
@@ -25,6 +26,10 @@
 #                instructions.json, instructions.txt
 #   targets      targets.md, targets.json (each target, ratio, PASS/MISS)
 #   plots        crypto.png sender.png receiver.png serialization.png shapes.png summary.md
+#   simd         simd.md, simd.json, simd.png: each SIMD kernel vs its scalar twin and a library
+#                baseline (scripts/bench/simd.py; issue 14 item 5)
+#   goals        goals.md, goals.json: issue 14's goals, measured ratio, MET/MISSED (scripts/bench/goals.py;
+#                with --backends-dir, the multi-buffer goal from that backends run too)
 #   compare      (--compare) timing.json, compare.md
 # Exit status: non-zero if a step failed to run (a benchmark reported wrong
 # output, a tool error); a missed performance target (targets.md) or an
@@ -46,6 +51,7 @@ AB_ROUNDS=5
 AB_MIN_TIME=0.3
 SMOKE=0
 COMPARE=0
+BACKENDS_DIR=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --out) OUT="$2"; shift ;;
@@ -54,10 +60,11 @@ while [[ $# -gt 0 ]]; do
     --no-build) BUILD=0 ;;
     --reps) REPS="$2"; shift ;;
     --min-time) MIN_TIME="$2"; shift ;;
+    --backends-dir) BACKENDS_DIR="$2"; shift ;;
     --quick) REPS=1; MIN_TIME=0.05; AB_ROUNDS=3; AB_MIN_TIME=0.15 ;;
     --smoke) SMOKE=1; REPS=1; MIN_TIME=0.001; AB_ROUNDS=1; AB_MIN_TIME=0.01 ;;
     --compare) COMPARE=1 ;;
-    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,40p' "$0"; exit 0 ;;
     *) echo "bench: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -146,6 +153,17 @@ do_plots() {
   "$PYTHON" scripts/bench/plot.py "$OUT/wampbox.json" "${extra[@]}" --out "$OUT"
 }
 
+do_simd() {
+  "$PYTHON" scripts/bench/simd.py "$OUT/wampbox.json" --md "$OUT/simd.md" --json "$OUT/simd.json" \
+    --png "$OUT/simd.png" >/dev/null
+}
+
+do_goals() {
+  local mb=()
+  [[ -n "$BACKENDS_DIR" && -f "$BACKENDS_DIR/backends.json" ]] && mb=(--backends "$BACKENDS_DIR")
+  "$PYTHON" scripts/bench/goals.py "$OUT" "${mb[@]}" --md "$OUT/goals.md" --json "$OUT/goals.json"
+}
+
 do_compare() {
   local filter
   filter=$("$PYTHON" -c 'import sys; sys.path.insert(0, "scripts/bench"); import benchlib; print(benchlib.GATE_FILTER)')
@@ -164,10 +182,13 @@ if [[ $SMOKE -eq 0 ]]; then
 fi
 step targets do_targets
 step plots do_plots
+step simd do_simd
+step goals do_goals
 [[ $COMPARE -eq 1 ]] && step compare do_compare
 
 say "finished in $((SECONDS - T0))s; results in $OUT"
 [[ -f "$OUT/targets.md" ]] && cat "$OUT/targets.md"
+[[ -f "$OUT/goals.md" ]] && { echo; echo "Issue 14's goals (goals.md):"; cat "$OUT/goals.md"; }
 if [[ ${#FAILED[@]} -gt 0 ]]; then
   say "failed steps: ${FAILED[*]}"
   exit 1

@@ -13,13 +13,18 @@
     # the test command runs this (tests/py/test_readme_tables.py):
     /usr/bin/python3 scripts/readme_tables.py check
 
-The README holds three generated blocks, each between
+The README holds four generated blocks, each between
 <!-- BEGIN GENERATED <name> (scripts/readme_tables.py) --> and
 <!-- END GENERATED <name> -->: "conformance" (per adapter, from
 OUT/conformance/<adapter>/report.json), "performance" (the issue's targets
 and their context ratios, from OUT/bench/targets.json, rendered by
-scripts/bench/targets.py's own markdown()) and "backends" (from
+scripts/bench/targets.py's own markdown()), "goals" (issue 14's goals with
+their measured ratios, from OUT/goals.json, else OUT/bench/goals.json,
+rendered by scripts/bench/goals.py's markdown()) and "backends" (from
 OUT/backends/backends_summary.json and OUT/backends/corpus/<backend>.json).
+docs/performance.md holds one, "simd" (the SIMD kernels' speed-ups, from
+OUT/bench/simd.json, rendered by scripts/bench/simd.py's markdown(), with its
+plot, which collect copies from OUT/bench/simd.png next to the run JSON).
 Every number in them comes from the run JSON; nothing is typed in. Each
 section of the run JSON records the command and the commit it came from.
 
@@ -33,20 +38,26 @@ import glob
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts", "bench"))
 
+import goals as bench_goals  # noqa: E402  (scripts/bench/goals.py: issue 14's goals)
+import simd as bench_simd  # noqa: E402  (scripts/bench/simd.py: the SIMD speed-ups)
 import targets as bench_targets  # noqa: E402  (scripts/bench/targets.py: the targets table)
 from targets import md_cell as cell  # noqa: E402
 
 RESULTS = os.path.join(ROOT, "docs", "results", "run.json")
 README = os.path.join(ROOT, "README.md")
+PERF_DOC = os.path.join(ROOT, "docs", "performance.md")
 BEGIN = "<!-- BEGIN GENERATED %s (scripts/readme_tables.py) -->"
 END = "<!-- END GENERATED %s -->"
-BLOCKS = ("conformance", "performance", "backends")
+BLOCKS = ("conformance", "performance", "goals", "backends")  # in README.md
+DOC_BLOCKS = ("simd",)  # in docs/performance.md
+SIMD_PNG = "simd.png"  # beside the run JSON (docs/results/)
 ADAPTER_ORDER = ("cpp", "autobahn", "pynacl", "tweetnacl-js", "libsodium-js")
 BACKEND_ORDER = ("libsodium", "nacl", "cryptopp", "cryptopp-tweetnacl", "botan")
 SEAL_SIZES = (256, 4096, 65536)
@@ -99,7 +110,17 @@ def collect_bench(run_dir):
     t = _load(os.path.join(run_dir, "bench", "targets.json"))
     ctx = _load(os.path.join(run_dir, "bench", "wampbox.json")).get("context", {})
     keep = ("date", "num_cpus", "mhz_per_cpu", "load_avg", "wampbox_build", "libsodium")
-    return {"targets": t["targets"], "context": t["context"], "machine": {k: ctx[k] for k in keep if k in ctx}}
+    out = {"targets": t["targets"], "context": t["context"], "machine": {k: ctx[k] for k in keep if k in ctx}}
+    # Issue 14: the goals (run.sh writes OUT/goals.json with the backends stage's numbers too; the bench
+    # stage alone writes OUT/bench/goals.json) and the SIMD speed-ups. Absent from older runs.
+    for path in (os.path.join(run_dir, "goals.json"), os.path.join(run_dir, "bench", "goals.json")):
+        if os.path.exists(path):
+            out["goals"] = _load(path)["goals"]
+            break
+    simd_path = os.path.join(run_dir, "bench", "simd.json")
+    if os.path.exists(simd_path):
+        out["simd"] = _load(simd_path)["rows"]
+    return out
 
 
 def collect_backends(run_dir):
@@ -167,14 +188,37 @@ def render_conformance(run):
 
 def render_performance(run):
     b = run["bench"]
+    out = [f"From {_bench_source(b)}, the stage's `bench/targets.json`:", ""]
+    out += bench_targets.markdown(b["targets"], b["context"]).rstrip("\n").split("\n")
+    return out
+
+
+def _bench_source(b):
     m = b["machine"]
     load = m.get("load_avg")
     load_txt = f", load average {', '.join(f'{x:.1f}' for x in load)}" if load else ""
-    out = [f"From `{b['command']}` at commit `{b['commit']}` ({m.get('date', '?')}, "
-           f"{m.get('num_cpus', '?')} CPUs{load_txt}; build {m.get('wampbox_build', '?')}, "
-           f"libsodium {m.get('libsodium', '?')}), the stage's `bench/targets.json`:", ""]
-    out += bench_targets.markdown(b["targets"], b["context"]).rstrip("\n").split("\n")
-    return out
+    return (f"`{b['command']}` at commit `{b['commit']}` ({m.get('date', '?')}, {m.get('num_cpus', '?')} CPUs"
+            f"{load_txt}; build {m.get('wampbox_build', '?')}, libsodium {m.get('libsodium', '?')})")
+
+
+def render_goals(run):
+    b = run["bench"]
+    if "goals" not in b:
+        return ["Not in the committed run (it predates scripts/bench/goals.py): rerun "
+                "`bash scripts/run.sh --stages backends,bench` and collect it."]
+    return ([f"From {_bench_source(b)}, `goals.json` of the run (`scripts/bench/goals.py`):", ""]
+            + bench_goals.markdown(b["goals"]).rstrip("\n").split("\n"))
+
+
+def render_simd(run):
+    b = run["bench"]
+    if "simd" not in b:
+        return ["Not in the committed run (it predates bench/bench_simd.cc): rerun `bash scripts/run.sh --stages "
+                "bench` and collect it."]
+    return ([f"From {_bench_source(b)}, the stage's `bench/simd.json` (`scripts/bench/simd.py`); rates are input "
+             "bytes (frames for the heads) per CPU second, medians over the run's repetitions:", ""]
+            + bench_simd.markdown(b["simd"]).rstrip("\n").split("\n")
+            + ["", f"![SIMD kernels vs their scalar twins and library baselines](results/{SIMD_PNG})"])
 
 
 def _ratio(r):
@@ -206,13 +250,14 @@ def render_backends(run):
     return out
 
 
-RENDER = {"conformance": render_conformance, "performance": render_performance, "backends": render_backends}
+RENDER = {"conformance": render_conformance, "performance": render_performance, "goals": render_goals,
+          "backends": render_backends, "simd": render_simd}
 
 
-def render(readme_text, run):
-    """README text with every block replaced by its rendering of `run`.
+def render(readme_text, run, blocks=BLOCKS):
+    """`readme_text` with each of `blocks` replaced by its rendering of `run`.
     Raises ValueError when a block's markers are missing."""
-    for name in BLOCKS:
+    for name in blocks:
         begin, end = BEGIN % name, END % name
         pat = re.compile(re.escape(begin) + r"\n.*?" + re.escape(end), re.S)
         if not pat.search(readme_text):
@@ -237,6 +282,7 @@ def main(argv=None):
         p = sub.add_parser(name)
         p.add_argument("--results", default=RESULTS)
         p.add_argument("--readme", default=README)
+        p.add_argument("--performance-doc", default=PERF_DOC, help="docs/performance.md (the simd block)")
     a = ap.parse_args(argv)
     try:
         if a.cmd == "collect":
@@ -251,27 +297,36 @@ def main(argv=None):
                 json.dump(run, f, indent=1, sort_keys=False)
                 f.write("\n")
             print(f"readme_tables: wrote {a.out}")
+            png = os.path.join(a.run_dir, "bench", SIMD_PNG)
+            if "bench" in sections and os.path.exists(png):
+                shutil.copyfile(png, os.path.join(os.path.dirname(os.path.abspath(a.out)), SIMD_PNG))
+                print(f"readme_tables: copied {png} beside it")
             return 0
         run = _load(a.results)
-        with open(a.readme, encoding="utf-8") as f:
-            old = f.read()
-        new = render(old, run)
+        docs = []  # (path, old text, new text)
+        for path, blocks in ((a.readme, BLOCKS), (a.performance_doc, DOC_BLOCKS)):
+            with open(path, encoding="utf-8") as f:
+                old = f.read()
+            docs.append((path, old, render(old, run, blocks)))
     except (Missing, ValueError, KeyError) as e:
         print(f"readme_tables: {type(e).__name__}: {e}", file=sys.stderr)
         return 2
-    if a.cmd == "write":
-        if new != old:
-            with open(a.readme, "w", encoding="utf-8") as f:
-                f.write(new)
-        print(f"readme_tables: {a.readme} {'updated' if new != old else 'already current'}")
-        return 0
-    if new != old:
-        sys.stdout.writelines(difflib.unified_diff(old.splitlines(True), new.splitlines(True), "README.md",
-                                                   "README.md (generated from " + os.path.relpath(a.results, ROOT) + ")"))
-        print("readme_tables: README.md differs from its run JSON; run scripts/readme_tables.py write")
-        return 1
-    print("readme_tables: README.md matches " + os.path.relpath(a.results, ROOT))
-    return 0
+    rc = 0
+    for path, old, new in docs:
+        name = os.path.basename(path)
+        if a.cmd == "write":
+            if new != old:
+                with open(path, "w", encoding="utf-8") as f:
+                    f.write(new)
+            print(f"readme_tables: {path} {'updated' if new != old else 'already current'}")
+        elif new != old:
+            sys.stdout.writelines(difflib.unified_diff(old.splitlines(True), new.splitlines(True), name,
+                                                       f"{name} (generated from {os.path.relpath(a.results, ROOT)})"))
+            print(f"readme_tables: {name} differs from its run JSON; run scripts/readme_tables.py write")
+            rc = 1
+        else:
+            print(f"readme_tables: {name} matches " + os.path.relpath(a.results, ROOT))
+    return rc
 
 
 if __name__ == "__main__":

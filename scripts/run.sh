@@ -7,7 +7,7 @@
 #   scripts/run.sh [--out DIR] [--stages LIST] [--list]
 #
 #   --out DIR      where reports go (default out/)
-#   --stages LIST  comma-separated subset of the stages below, in that order
+#   --stages LIST  comma-separated subset of the stages below; they run in the order below
 #   --list         print the stages and exit
 #
 # Stages (each a function stage_<name>; add new ones to STAGES):
@@ -20,10 +20,12 @@
 #               JUnit, HTML per adapter, matrix.html, summary.txt), and the
 #               live mode for Autobahn and wampbox clients (OUT/conformance/live/);
 #               fails if wampbox itself fails a vector or a live scenario (--strict)
-#   bench       scripts/bench.sh: the benchmark suite, Autobahn side by side,
-#               targets, instruction counts, plots; OUT/bench/
 #   backends    scripts/backends.sh: every crypto_box backend against the
 #               corpus, then benchmarked with reference AEADs; OUT/backends/
+#   bench       scripts/bench.sh: the benchmark suite, Autobahn side by side,
+#               targets, instruction counts, plots, the SIMD speed-ups, and
+#               issue 14's goals with their measured ratios (MET/MISSED; the
+#               multi-buffer goal from this run's backends stage); OUT/bench/
 #   live-bench  scripts/live/bench.py --profile: publish->event and call->result
 #               through wampbox-router, plain vs encrypted, wampbox vs Autobahn
 #               clients, 64 B..64 KiB; prints each goal's ratio PASS/MISS, CPU
@@ -38,8 +40,10 @@
 #               FUZZ_SECONDS (default 300) each, from the committed seeds;
 #               executions and coverage in OUT/fuzz/summary.json (docs/fuzzing.md)
 #
-# When conformance, bench and backends all ran, OUT/results.json summarises
-# them for the README's tables (scripts/readme_tables.py collect).
+# When bench ran, the goals are printed again at the end, from this run's bench
+# and backends outputs (OUT/goals.md, OUT/goals.json). When conformance, bench
+# and backends all ran, OUT/results.json summarises them for the README's
+# tables (scripts/readme_tables.py collect).
 #
 # Env: PYTHON (default /usr/bin/python3), WAMPBOX_BUILD_DIR (default build).
 set -euo pipefail
@@ -47,7 +51,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-STAGES=(setup selfcheck crosscheck conformance bench backends live-bench live-soak fuzz)
+# backends before bench: the bench stage's goals include the multi-buffer backend's, from the same run.
+STAGES=(setup selfcheck crosscheck conformance backends bench live-bench live-soak fuzz)
 
 OUT="out"
 SELECTED=""
@@ -132,7 +137,9 @@ stage_conformance() {
 }
 
 stage_bench() {
-  bash scripts/bench.sh --out "$OUT/bench"
+  local mb=()
+  ran backends && mb=(--backends-dir "$OUT/backends")
+  bash scripts/bench.sh --out "$OUT/bench" "${mb[@]}"
 }
 
 stage_backends() {
@@ -158,18 +165,26 @@ if [[ -n "$SELECTED" ]]; then
   for s in "${want[@]}"; do
     declare -F "stage_$s" >/dev/null || { echo "run: unknown stage '$s' (have: ${STAGES[*]})" >&2; exit 2; }
   done
-  STAGES=("${want[@]}")
+  # The order of STAGES, whatever the order of LIST (backends must run before bench).
+  chosen=()
+  for s in "${STAGES[@]}"; do
+    [[ ",$SELECTED," == *",$s,"* ]] && chosen+=("$s")
+  done
+  STAGES=("${chosen[@]}")
 fi
 
 T0=$SECONDS
 RESULTS=()
 FAILED=0
+RAN=()  # stages that finished in this run (their outputs in OUT are this run's)
+ran() { [[ " ${RAN[*]} " == *" $1 "* ]]; }
 for s in "${STAGES[@]}"; do
   echo
   say "== stage $s"
   start=$SECONDS
   rc=0
   "stage_$s" || rc=$?
+  RAN+=("$s")
   if [[ $rc -eq 0 ]]; then
     RESULTS+=("$(printf '  %-12s ok      %4ss' "$s" $((SECONDS - start)))")
   else
@@ -179,6 +194,14 @@ for s in "${STAGES[@]}"; do
     # cross-check); they fail by themselves if the CLI is missing.
   fi
 done
+
+# Issue 14's goals from this run (the bench stage printed them too).
+if ran bench && [[ -f "$OUT/bench/wampbox.json" ]]; then
+  mb=()
+  ran backends && mb=(--backends "$OUT/backends")
+  echo
+  "$PYTHON" scripts/bench/goals.py "$OUT/bench" "${mb[@]}" --md "$OUT/goals.md" --json "$OUT/goals.json" || FAILED=1
+fi
 
 # The README's result tables are generated from this summary of the run
 # (scripts/readme_tables.py; HACKING.md, "Results in the README").

@@ -446,6 +446,13 @@ class XsalsaMb final : public CryptoBackend {
     open_batch({&job, 1}, {&ok, 1}, MbPath::kAvx2);
     return ok;
   }
+  void do_seal_afternm_batch(std::span<const SealJob> jobs, std::span<bool> ok) const override {
+    seal_batch(jobs, MbPath::kAuto);
+    std::fill(ok.begin(), ok.end(), true);
+  }
+  void do_open_afternm_batch(std::span<const OpenJob> jobs, std::span<bool> ok) const override {
+    open_batch(jobs, ok, MbPath::kAuto);
+  }
 };
 
 }  // namespace

@@ -72,6 +72,39 @@ bool CryptoBackend::open_afternm(std::span<std::uint8_t> msg, std::span<const st
   return zero_unless(do_open_afternm(msg, ct, nonce, k), msg);
 }
 
+void CryptoBackend::seal_afternm_batch(std::span<const BoxSealJob> jobs, std::span<bool> ok) const {
+  if (ok.size() != jobs.size()) bad_size("seal_afternm_batch (ok)", ok.size(), jobs.size());
+  for (const BoxSealJob& j : jobs) {
+    check_box_sizes("seal_afternm_batch", j.ct.size(), j.msg.size());
+    check_disjoint("seal_afternm_batch", j.msg, j.ct);
+  }
+  do_seal_afternm_batch(jobs, ok);
+  for (std::size_t i = 0; i < jobs.size(); ++i) zero_unless(ok[i], jobs[i].ct);
+}
+
+void CryptoBackend::open_afternm_batch(std::span<const BoxOpenJob> jobs, std::span<bool> ok) const {
+  if (ok.size() != jobs.size()) bad_size("open_afternm_batch (ok)", ok.size(), jobs.size());
+  for (const BoxOpenJob& j : jobs) {
+    if (j.ct.size() < kMacBytes) bad_size("open_afternm_batch", j.ct.size(), kMacBytes);
+    check_box_sizes("open_afternm_batch", j.ct.size(), j.msg.size());
+    check_disjoint("open_afternm_batch", j.ct, j.msg);
+  }
+  do_open_afternm_batch(jobs, ok);
+  for (std::size_t i = 0; i < jobs.size(); ++i) zero_unless(ok[i], jobs[i].msg);
+}
+
+void CryptoBackend::do_seal_afternm_batch(std::span<const BoxSealJob> jobs, std::span<bool> ok) const {
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    ok[i] = do_seal_afternm(jobs[i].ct, jobs[i].msg, jobs[i].nonce, jobs[i].key);
+  }
+}
+
+void CryptoBackend::do_open_afternm_batch(std::span<const BoxOpenJob> jobs, std::span<bool> ok) const {
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    ok[i] = do_open_afternm(jobs[i].msg, jobs[i].ct, jobs[i].nonce, jobs[i].key);
+  }
+}
+
 bool CryptoBackend::seal(std::span<std::uint8_t> ct, std::span<const std::uint8_t> msg, Nonce nonce, Key32 pk,
                          Key32 sk) const {
   check_box_sizes("seal", ct.size(), msg.size());

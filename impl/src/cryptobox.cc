@@ -43,6 +43,17 @@ struct WipeOnExit {
 
 const char* role_name(Role r) { return r == Role::kOriginator ? "originator" : "responder"; }
 
+// Wipes a decrypted buffer unless disarmed (once the JSON reader, which wipes
+// its input however the parse ends, has taken it over).
+struct WipeUntilParsed {
+  std::uint8_t* p;
+  std::size_t n;
+  bool armed = true;
+  ~WipeUntilParsed() {
+    if (armed && n != 0) sodium_memzero(p, n);
+  }
+};
+
 }  // namespace
 
 void cryptobox_plaintext_append(std::string_view uri, const Value& args, const Value& kwargs, std::string& out) {
@@ -74,6 +85,22 @@ PayloadCodec::PayloadCodec(const KeyRing& ring, PayloadCodecOptions options) : r
   if (options_.backend == nullptr) options_.backend = &libsodium_backend();
 }
 
+const SharedKey* PayloadCodec::encode_key(Role role, std::string_view uri, const Value& args,
+                                          const Value& kwargs) const {
+  check_args(args, kwargs);
+  // No key covers the URI: the message goes in plaintext. Keys that are all
+  // grace or retired: Error(kNoKey), never plaintext (KeyRing::send_key).
+  const Key* key = ring_->send_key(uri, role);
+  if (key == nullptr) return nullptr;
+  if (!key->has_role(role)) {
+    if (options_.autobahn_plaintext_fallback) return nullptr;
+    throw Error(ErrorCode::kMissingRole, std::string("cryptobox: the key for \"") + std::string(uri) + "\" has no " +
+                                             role_name(role) +
+                                             " box; refusing to send in plaintext (Autobahn would, silently)");
+  }
+  return &key->shared(role);
+}
+
 bool PayloadCodec::encode_into_core(Role role, std::string_view uri, const Value& args, const Value& kwargs,
                                     Bytes& out, std::string& scratch,
                                     const std::array<std::uint8_t, kNonceBytes>* fixed_nonce) const {
@@ -88,18 +115,9 @@ bool PayloadCodec::encode_into_core(Role role, std::string_view uri, const Value
       if (!sealed) out.clear();
     }
   } guard{out};
-  check_args(args, kwargs);
-  // No key covers the URI: the message goes in plaintext. Keys that are all
-  // grace or retired: Error(kNoKey), never plaintext (KeyRing::send_key).
-  const Key* key = ring_->send_key(uri, role);
+  const SharedKey* key = encode_key(role, uri, args, kwargs);
   if (key == nullptr) return false;
-  if (!key->has_role(role)) {
-    if (options_.autobahn_plaintext_fallback) return false;
-    throw Error(ErrorCode::kMissingRole, std::string("cryptobox: the key for \"") + std::string(uri) + "\" has no " +
-                                             role_name(role) +
-                                             " box; refusing to send in plaintext (Autobahn would, silently)");
-  }
-  const SharedKey& shared = key->shared(role);
+  const SharedKey& shared = *key;
   WipeOnExit wipe{scratch};
   scratch.clear();
   cryptobox_plaintext_append(uri, args, kwargs, scratch);
@@ -213,51 +231,86 @@ void PayloadCodec::open_into(Role role, std::string_view envelope_uri, std::stri
   c.reset();
   // The order of checks is Autobahn's (see decode in cryptobox.h); in
   // particular the serializer is only looked at once the MAC has verified.
+  const Key& first = key_for_decode(role, envelope_uri, enc_algo, enc_key);
+  const std::size_t n = payload.size() < kPayloadOverhead ? 0 : payload.size() - kPayloadOverhead;
+  // Decrypted straight into the parser's input buffer: the plaintext is
+  // parsed where the cipher wrote it, never copied. The reader wipes the
+  // buffer after its parse; until open_decrypted takes over, this guard does.
+  std::uint8_t* plain = c.reader.input(n);
+  WipeUntilParsed wipe_plain{plain, n};
+  decrypt_with_candidates(role, envelope_uri, enc_key, first, payload, std::span<std::uint8_t>(plain, n));
+  wipe_plain.armed = false;
+  open_decrypted(envelope_uri, enc_serializer, n, ctx);
+}
+
+void PayloadCodec::reset_context(OpenContext& ctx) {
+  if (!ctx.impl_) ctx.impl_ = std::make_unique<OpenContext::Impl>();
+  ctx.impl_->reset();
+}
+
+std::uint8_t* PayloadCodec::parse_buffer(OpenContext& ctx, std::size_t n) { return ctx.impl_->reader.input(n); }
+
+const Key& PayloadCodec::key_for_decode(Role role, std::string_view envelope_uri, std::string_view enc_algo,
+                                        std::optional<std::string_view> enc_key) const {
   if (enc_algo != kEncAlgoCryptobox) {
     throw Error(ErrorCode::kUnsupportedEncAlgo, "cryptobox: unsupported enc_algo \"" + std::string(enc_algo) +
                                                     "\" (only \"cryptobox\" is supported)");
   }
-  const std::size_t n = payload.size() < kPayloadOverhead ? 0 : payload.size() - kPayloadOverhead;
-  // Decrypted straight into the parser's input buffer: the plaintext is
-  // parsed where the cipher wrote it, never copied. The reader wipes the
-  // buffer after its parse; until the parse starts, this guard does.
-  std::uint8_t* plain = c.reader.input(n);
-  struct WipeUntilParsed {
-    std::uint8_t* p;
-    std::size_t n;
-    bool armed = true;
-    ~WipeUntilParsed() {
-      if (armed && n != 0) sodium_memzero(p, n);
-    }
-  } wipe_plain{plain, n};
   // Which keys to try (KeyRing::receive_key): the key enc_key names, or,
   // with no enc_key (every Autobahn sender), the current key and then each
   // grace key of a rotating prefix. A one-key prefix is exactly Autobahn's
-  // lookup: one key, its MAC decides.
+  // lookup: one key, its MAC decides. This is attempt 0, whose errors are typed.
+  const Key* key = nullptr;
+  try {
+    key = ring_->receive_key(envelope_uri, enc_key, role, 0);
+  } catch (const Error& e) {
+    throw Error(e.code(), std::string("cryptobox: received an encrypted payload for \"") + std::string(envelope_uri) +
+                              "\": " + e.what());
+  }
+  if (key == nullptr) {  // receive_key throws instead for attempt 0; kept for safety
+    throw Error(ErrorCode::kNoKey, "cryptobox: received an encrypted payload for \"" + std::string(envelope_uri) +
+                                       "\" but no key matches");
+  }
+  if (!key->has_role(role)) {
+    throw Error(ErrorCode::kMissingRole, std::string("cryptobox: the key for \"") + std::string(envelope_uri) +
+                                             "\" has no " + role_name(role) + " box");
+  }
+  return *key;
+}
+
+void PayloadCodec::decrypt_with_candidates(Role role, std::string_view envelope_uri,
+                                           std::optional<std::string_view> enc_key, const Key& first,
+                                           std::span<const std::uint8_t> payload,
+                                           std::span<std::uint8_t> plain) const {
   std::optional<Error> failed;  // the first attempt's decrypt_failed, thrown when no other key opens it
-  for (std::size_t attempt = 0;; ++attempt) {
-    const Key* key = nullptr;
+  const Key* key = &first;
+  for (std::size_t attempt = 0;;) {
     try {
-      key = ring_->receive_key(envelope_uri, enc_key, role, attempt);  // typed errors on attempt 0 only
-    } catch (const Error& e) {
-      throw Error(e.code(), std::string("cryptobox: received an encrypted payload for \"") +
-                                std::string(envelope_uri) + "\": " + e.what());
-    }
-    if (key == nullptr) throw *failed;  // attempt > 0: every candidate failed
-    if (!key->has_role(role)) {
-      if (attempt > 0) continue;  // a grace key without this role's box
-      throw Error(ErrorCode::kMissingRole, std::string("cryptobox: the key for \"") + std::string(envelope_uri) +
-                                               "\" has no " + role_name(role) + " box");
-    }
-    try {
-      box_open_into(*options_.backend, key->shared(role), payload, std::span<std::uint8_t>(plain, n));
-      break;
+      box_open_into(*options_.backend, key->shared(role), payload, plain);
+      return;
     } catch (const Error& e) {
       if (e.code() != ErrorCode::kDecryptFailed) throw;
       if (!failed) failed.emplace(e);
     }
+    do {  // the next grace key with this role's box
+      key = ring_->receive_key(envelope_uri, enc_key, role, ++attempt);
+      if (key == nullptr) throw *failed;  // every candidate failed
+    } while (!key->has_role(role));
   }
+}
 
+bool PayloadCodec::has_more_candidates(Role role, std::string_view envelope_uri,
+                                       std::optional<std::string_view> enc_key) const {
+  return ring_->receive_key(envelope_uri, enc_key, role, 1) != nullptr;
+}
+
+void PayloadCodec::open_decrypted(std::string_view envelope_uri, std::string_view enc_serializer, std::size_t n,
+                                  OpenContext& ctx) const {
+  OpenContext::Impl& c = *ctx.impl_;
+  // The n decrypted bytes are in the reader's input buffer (input(n) again
+  // returns it unchanged: it has room for n): wiped by this guard until the
+  // parse starts, by the parse after that.
+  WipeUntilParsed wipe_plain{c.reader.input(n), n};
   if (enc_serializer != kEncSerializerJson) {
     throw Error(ErrorCode::kUnsupportedEncSerializer, "cryptobox: unsupported enc_serializer \"" +
                                                           std::string(enc_serializer) +

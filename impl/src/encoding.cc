@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "encoding_internal.h"
+#include "simd_internal.h"
 #include "wampbox/error.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -99,17 +100,6 @@ inline void store_3(std::uint8_t* o, std::uint32_t w) {
 }
 
 #ifdef WAMPBOX_B64_AVX2
-/// AVX2 present and not disabled by WAMPBOX_NO_SIMD (set it to run the
-/// portable code paths on any machine, e.g. for the unit tests).
-bool cpu_has_avx2() {
-  static const bool has = [] {
-    if (std::getenv("WAMPBOX_NO_SIMD") != nullptr) return false;
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") != 0;
-  }();
-  return has;
-}
-
 /// Encodes whole 24-byte blocks while at least 28 input bytes remain (each
 /// block loads 16 bytes at +0 and +12). Returns the number of bytes consumed;
 /// writes 32 characters per block to `o`.
@@ -182,11 +172,32 @@ __attribute__((target("avx2"))) std::size_t decode_avx2(const unsigned char* s, 
 
 }  // namespace
 
-std::size_t encoding_base64_encode_raw(const std::uint8_t* p, std::size_t n, char* o) noexcept {
+namespace simd_internal {
+
+bool cpu_has_avx2() noexcept {
+#ifdef WAMPBOX_B64_AVX2
+  static const bool has = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") != 0;
+  }();
+  return has;
+#else
+  return false;
+#endif
+}
+
+bool auto_uses_avx2() noexcept {
+  // WAMPBOX_NO_SIMD runs the portable code paths on any machine (the unit
+  // tests of the scalar kernels); read once, as the CPU flags.
+  static const bool use = cpu_has_avx2() && std::getenv("WAMPBOX_NO_SIMD") == nullptr;
+  return use;
+}
+
+std::size_t base64_encode_raw(const std::uint8_t* p, std::size_t n, char* o, Simd simd) noexcept {
   const std::size_t total = (n + 2) / 3 * 4;
   std::size_t i = 0;
 #ifdef WAMPBOX_B64_AVX2
-  if (n >= 28 && cpu_has_avx2()) {
+  if (n >= 28 && use_avx2(simd)) {
     i = encode_avx2(p, n, o);
     o += i / 3 * 4;
   }
@@ -221,6 +232,12 @@ std::size_t encoding_base64_encode_raw(const std::uint8_t* p, std::size_t n, cha
   return total;
 }
 
+}  // namespace simd_internal
+
+std::size_t encoding_base64_encode_raw(const std::uint8_t* p, std::size_t n, char* o) noexcept {
+  return simd_internal::base64_encode_raw(p, n, o, simd_internal::Simd::kAuto);
+}
+
 void base64_encode_append(std::span<const std::uint8_t> in, std::string& out) {
   const std::size_t old = out.size();
   out.resize(old + (in.size() + 2) / 3 * 4);
@@ -233,7 +250,9 @@ std::string base64_encode(std::span<const std::uint8_t> in) {
   return out;
 }
 
-void base64_decode_into(std::string_view in, Bytes& out) {
+namespace simd_internal {
+
+void base64_decode_into(std::string_view in, Bytes& out, Simd simd) {
   const std::size_t n = in.size();
   if (n % 4 != 0) bad_base64("length is not a multiple of 4");
   if (n == 0) {
@@ -252,7 +271,7 @@ void base64_decode_into(std::string_view in, Bytes& out) {
   std::uint32_t err = 0;
   std::size_t q = 0;
 #ifdef WAMPBOX_B64_AVX2
-  if (full >= 8 && cpu_has_avx2()) {
+  if (full >= 8 && use_avx2(simd)) {
     bool bad = false;
     std::size_t used = decode_avx2(s, full * 4, o, bad);
     if (bad) bad_base64("character outside the alphabet or misplaced '='");
@@ -292,6 +311,12 @@ void base64_decode_into(std::string_view in, Bytes& out) {
   out.resize(out_len);
 }
 
+}  // namespace simd_internal
+
+void base64_decode_into(std::string_view in, Bytes& out) {
+  simd_internal::base64_decode_into(in, out, simd_internal::Simd::kAuto);
+}
+
 Bytes base64_decode(std::string_view in) {
   Bytes out;
   base64_decode_into(in, out);
@@ -327,5 +352,38 @@ bool is_valid_utf8(std::string_view s) noexcept {
   // above U+10FFFF) and picks the widest SIMD kernel the CPU supports.
   return simdjson::validate_utf8(s.data(), s.size());
 }
+
+namespace simd_internal {
+namespace {
+
+// simdjson's kernel for `simd`, or nullptr for its active (kAuto) one.
+const simdjson::implementation* utf8_kernel(Simd simd) noexcept {
+  if (simd == Simd::kAuto) return nullptr;
+  static const simdjson::implementation* const kernels[2] = {
+      [] {
+        const simdjson::implementation* k = simdjson::get_available_implementations()["haswell"];
+        return k != nullptr && k->supported_by_runtime_system() ? k : nullptr;
+      }(),
+      [] {
+        const simdjson::implementation* k = simdjson::get_available_implementations()["fallback"];
+        return k != nullptr && k->supported_by_runtime_system() ? k : nullptr;
+      }()};
+  return kernels[simd == Simd::kAvx2 ? 0 : 1];
+}
+
+}  // namespace
+
+bool valid_utf8(std::string_view s, Simd simd) noexcept {
+  const simdjson::implementation* k = utf8_kernel(simd);
+  return k != nullptr ? k->validate_utf8(s.data(), s.size()) : simdjson::validate_utf8(s.data(), s.size());
+}
+
+std::string_view utf8_kernel_name(Simd simd) noexcept {
+  const simdjson::implementation* k = utf8_kernel(simd);
+  if (k == nullptr) k = simdjson::get_active_implementation();
+  return std::string_view(k->name());
+}
+
+}  // namespace simd_internal
 
 }  // namespace wampbox

@@ -31,6 +31,7 @@
 
 #include "encoding_internal.h"
 #include "json_internal.h"
+#include "simd_internal.h"
 #include "msgpack_cbor_common.h"
 #include "wampbox/encoding.h"
 #include "wampbox/error.h"
@@ -680,5 +681,14 @@ Value InPlaceReader::parse(std::size_t n, const DecodeLimits& limits, binary_det
 }
 
 }  // namespace json_internal
+
+namespace simd_internal {
+
+Value json_parse_strict(std::string_view text, const DecodeLimits& limits) {
+  binary_detail::check_input_size(text.size(), limits, "JSON");
+  return SlowParser(text, limits, false).parse_document();
+}
+
+}  // namespace simd_internal
 
 }  // namespace wampbox

@@ -12,6 +12,13 @@ wampbox does the same in path/sender/<ser>/PUBLISH/<shape>/<size> and
 path/receiver/<ser>/EVENT/<shape>/<size> (bench/bench_paths.cc). The inputs
 are payloads.shaped(shape, size, seed 1), as for the C++ benchmarks.
 
+With the batch API (issue 14), the same Autobahn workloads are also set
+against wampbox's batch/sender/<ser>/PUBLISH/<case>/xsalsa-mb/64 and
+batch/receiver/<ser>/EVENT/<case>/xsalsa-mb/64 (bench/bench_batch.cc:
+PayloadCodec::seal_batch/open_batch of 64 messages on the multi-buffer
+backend, framing included) when the binary has them: extra rows named after
+the batch benchmark, with the Autobahn samples of their workload.
+
 With --wampbox-bin the script runs those wampbox benchmarks itself,
 alternating with the Autobahn rounds (wampbox, Autobahn, wampbox, ...), so
 that both see the same machine load; the speed-up is the ratio of the medians
@@ -53,6 +60,21 @@ URI = gen_inputs.URI
 def wampbox_name(direction, ser, case):
     mtype = "PUBLISH" if direction == "sender" else "EVENT"
     return f"path/{direction}/{ser}/{mtype}/{case}"
+
+
+BATCH_BACKEND, BATCH_SIZE = "xsalsa-mb", 64
+
+
+def batch_name(direction, ser, case):
+    """The batch benchmark (bench_batch.cc) doing the work of wampbox_name(...) for 64 messages at once."""
+    mtype = "PUBLISH" if direction == "sender" else "EVENT"
+    return f"batch/{direction}/{ser}/{mtype}/{case}/{BATCH_BACKEND}/{BATCH_SIZE}"
+
+
+def listed_benchmarks(binary):
+    """Names the wampbox_bench binary registers."""
+    r = subprocess.run([binary, "--benchmark_list_tests=true"], capture_output=True, text=True, check=True)
+    return set(r.stdout.split())
 
 
 class AutobahnCase:
@@ -143,24 +165,34 @@ def main(argv=None):
     sers = [s for s in a.serializers.split(",") if s]
     workloads = [AutobahnCase(d, s, c) for d in ("sender", "receiver") for s in sers for c in cases]
     names = [wampbox_name(w.direction, w.ser_name, w.case) for w in workloads]
+    # Batch rows: (batch benchmark name, the workload whose Autobahn samples it is compared with).
+    batch_rows = []
+    if a.wampbox_bin:
+        have = listed_benchmarks(a.wampbox_bin)
+        batch_rows = [(batch_name(w.direction, w.ser_name, w.case), n) for n, w in zip(names, workloads)
+                      if batch_name(w.direction, w.ser_name, w.case) in have]
+    wb_names = names + [b for b, _ in batch_rows]
 
     ab_samples = {n: [] for n in names}
-    wb_samples = {n: [] for n in names}
+    wb_samples = {n: [] for n in wb_names}
     for r in range(a.rounds):
         if a.wampbox_bin:
-            for n, v in run_wampbox(a.wampbox_bin, names, a.min_time, a.inputs).items():
+            for n, v in run_wampbox(a.wampbox_bin, wb_names, a.min_time, a.inputs).items():
                 wb_samples[n].append(v)
         for n, w in zip(names, workloads):
             ab_samples[n].append(w.rate(a.min_time))
         print(f"autobahn_bench: round {r + 1}/{a.rounds} done", file=sys.stderr)
 
+    by_name = dict(zip(names, workloads))
     rows = []
-    for n, w in zip(names, workloads):
-        ab = statistics.median(ab_samples[n])
+    for n, src in [(n, n) for n in names] + batch_rows:
+        w = by_name[src]
+        ab = statistics.median(ab_samples[src])
         wb = statistics.median(wb_samples[n]) if wb_samples[n] else None
         rows.append(dict(name=n, direction=w.direction, serializer=w.ser_name, case=w.case,
                          plaintext_bytes=w.plaintext_bytes, autobahn_msgs_per_s=ab,
-                         autobahn_bytes_per_s=ab * w.plaintext_bytes, autobahn_samples=ab_samples[n],
+                         autobahn_bytes_per_s=ab * w.plaintext_bytes, autobahn_samples=ab_samples[src],
+                         batch=n != src,
                          wampbox_msgs_per_s=wb, wampbox_samples=wb_samples[n],
                          speedup=(wb / ab) if wb else None))
     doc = dict(about="Autobahn|Python vs wampbox, messages per CPU second, medians over rounds run alternately",
@@ -185,7 +217,8 @@ def markdown(doc):
            "|---|---|---|---|---|---|---|---|"]
     for r in doc["rows"]:
         sp = f"{r['speedup']:.1f}x" if r["speedup"] else "-"
-        out.append(f"| {r['direction']} | {r['serializer']} | {r['case']} | {r['plaintext_bytes']} B | "
+        path = r["direction"] + (f" (batch of {BATCH_SIZE}, {BATCH_BACKEND})" if r.get("batch") else "")
+        out.append(f"| {path} | {r['serializer']} | {r['case']} | {r['plaintext_bytes']} B | "
                    f"{benchlib.fmt_rate(r['autobahn_msgs_per_s'])} | {r['autobahn_bytes_per_s'] / 1e6:.3g} | "
                    f"{benchlib.fmt_rate(r['wampbox_msgs_per_s'])} | {sp} |")
     return "\n".join(out) + "\n"

@@ -41,8 +41,12 @@ def test_check_catches_a_typed_in_number(tmp_path):
 def test_every_block_is_generated_from_the_run():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     run = json.loads(RESULTS.read_text(encoding="utf-8"))
-    for name in ("conformance", "performance", "backends"):
+    for name in ("conformance", "performance", "goals", "backends"):
         assert f"<!-- BEGIN GENERATED {name} (scripts/readme_tables.py) -->" in readme
+    perf = (REPO / "docs" / "performance.md").read_text(encoding="utf-8")
+    assert "<!-- BEGIN GENERATED simd (scripts/readme_tables.py) -->" in perf
+    for g in run["bench"].get("goals", []):  # issue 14's goals, when the committed run has them
+        assert g["goal"].replace("|", "\\|") in readme
     for t in run["bench"]["targets"]:
         assert t["target"].replace("|", "\\|") in readme
     for b in run["backends"]["corpus"]:

@@ -44,6 +44,25 @@ enum class LowOrderPolicy {
 
 std::string_view to_string(LowOrderPolicy p) noexcept;
 
+/// One message of CryptoBackend::seal_afternm_batch: ct (mac || ciphertext)
+/// must be msg.size() + kMacBytes long and must not overlap msg; key is a
+/// crypto_box shared key (beforenm). Every job has its own key and nonce.
+struct BoxSealJob {
+  std::span<std::uint8_t> ct;
+  std::span<const std::uint8_t> msg;
+  std::span<const std::uint8_t, kNonceBytes> nonce;
+  std::span<const std::uint8_t, kKeyBytes> key;
+};
+
+/// One message of CryptoBackend::open_afternm_batch: msg must be
+/// ct.size() - kMacBytes long (ct at least kMacBytes) and must not overlap ct.
+struct BoxOpenJob {
+  std::span<std::uint8_t> msg;
+  std::span<const std::uint8_t> ct;
+  std::span<const std::uint8_t, kNonceBytes> nonce;
+  std::span<const std::uint8_t, kKeyBytes> key;
+};
+
 /// One implementation of crypto_box. Instances are immutable singletons
 /// (obtained from the registry below); every member function is thread-safe.
 ///
@@ -90,6 +109,18 @@ class CryptoBackend {
   [[nodiscard]] bool open_afternm(std::span<std::uint8_t> msg, std::span<const std::uint8_t> ct, Nonce nonce,
                                   Key32 k) const;
 
+  /// Many independent seal_afternm calls at once: ok[i] is what
+  /// seal_afternm(jobs[i]...) returns, and jobs[i].ct then holds the same
+  /// bytes (wiped where ok[i] is false). ok.size() must equal jobs.size(). Every
+  /// job's sizes and overlaps are checked first: Error(kInvalidArgument)
+  /// before anything is written. The default runs seal_afternm's hook in a
+  /// loop; a multi-buffer backend (xsalsa-mb) seals the jobs across SIMD lanes.
+  void seal_afternm_batch(std::span<const BoxSealJob> jobs, std::span<bool> ok) const;
+  /// Many independent open_afternm calls at once: ok[i] true and jobs[i].msg
+  /// the plaintext when box i verifies, else ok[i] false and jobs[i].msg all
+  /// zeros (nothing unauthenticated is released). Checks as seal_afternm_batch.
+  void open_afternm_batch(std::span<const BoxOpenJob> jobs, std::span<bool> ok) const;
+
   /// crypto_box_easy / crypto_box_open_easy: the key agreement on every call.
   /// Default: beforenm then the afternm function (the shared key wiped).
   [[nodiscard]] bool seal(std::span<std::uint8_t> ct, std::span<const std::uint8_t> msg, Nonce nonce, Key32 pk,
@@ -107,6 +138,10 @@ class CryptoBackend {
                                Key32 k) const = 0;
   virtual bool do_open_afternm(std::span<std::uint8_t> msg, std::span<const std::uint8_t> ct, Nonce nonce,
                                Key32 k) const = 0;
+  /// Batch hooks, called after the arguments were checked; the defaults loop
+  /// over do_seal_afternm / do_open_afternm.
+  virtual void do_seal_afternm_batch(std::span<const BoxSealJob> jobs, std::span<bool> ok) const;
+  virtual void do_open_afternm_batch(std::span<const BoxOpenJob> jobs, std::span<bool> ok) const;
   virtual bool do_seal(std::span<std::uint8_t> ct, std::span<const std::uint8_t> msg, Nonce nonce, Key32 pk,
                        Key32 sk) const;
   virtual bool do_open(std::span<std::uint8_t> msg, std::span<const std::uint8_t> ct, Nonce nonce, Key32 pk,

@@ -9,8 +9,10 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "wampbox/backend.h"
+#include "wampbox/error.h"
 #include "wampbox/keyring.h"
 #include "wampbox/limits.h"
 #include "wampbox/value.h"
@@ -105,6 +107,65 @@ struct PayloadCodecOptions {
   const CryptoBackend* backend = &libsodium_backend();
   /// Caps for parsing the decrypted JSON in decode (Error(kLimitExceeded)).
   DecodeLimits limits;
+};
+
+/// One message of PayloadCodec::seal_batch: what encode_into takes.
+struct SealRequest {
+  Role role = Role::kOriginator;
+  std::string_view uri;
+  const Value* args = nullptr;    // Array or Null; nullptr means Null
+  const Value* kwargs = nullptr;  // Object or Null; nullptr means Null
+  /// For known-answer tests only (as encode_for_testing): never reuse a
+  /// nonce with the same key. nullptr: a fresh nonce from libsodium's CSPRNG.
+  const std::array<std::uint8_t, kNonceBytes>* nonce_for_testing = nullptr;
+};
+
+/// One message of PayloadCodec::open_batch: what decode takes, as views (e.g.
+/// into a decoded frame: nothing is copied); they must stay valid for the call.
+struct OpenRequest {
+  Role role = Role::kResponder;
+  std::string_view envelope_uri;
+  std::span<const std::uint8_t> payload;  // nonce(24) || mac(16) || ciphertext
+  std::string_view enc_algo = kEncAlgoCryptobox;
+  std::string_view enc_serializer = kEncSerializerJson;
+  std::optional<std::string_view> enc_key;  // as open_into's (key rotation); Autobahn never sets it
+};
+
+/// What happened to one message of a batch.
+enum class BatchStatus : std::uint8_t {
+  kOk,         // sealed (seal_batch) or opened and checked (open_batch)
+  kPlaintext,  // seal_batch only: no key covers the URI (where encode returns nullopt)
+  kFailed,     // `error` says why, as the single-message call would have thrown it
+};
+
+struct BatchResult {
+  BatchStatus status = BatchStatus::kFailed;
+  ErrorCode error = ErrorCode::kInvalidArgument;  // meaningful when status == kFailed
+  std::string message;  // the single-message call's error text; never quotes a decrypted byte
+};
+
+/// Working storage of PayloadCodec::seal_batch/open_batch, reused across
+/// calls so that a steady stream of batches of similar sizes allocates nothing
+/// in the batch machinery itself. Plaintext in it is wiped before every call
+/// returns or throws. One per thread (not thread-safe); opaque to callers.
+class BatchScratch {
+ public:
+  BatchScratch() = default;
+  BatchScratch(const BatchScratch&) = delete;
+  BatchScratch& operator=(const BatchScratch&) = delete;
+  ~BatchScratch();
+
+ private:
+  friend class PayloadCodec;
+  std::string plain_;                // seal: every plaintext, one after another
+  std::vector<std::size_t> spans_;   // seal, per job: offset and length in plain_
+  std::vector<std::size_t> item_;    // per job: index of its request
+  std::vector<const SharedKey*> shared_;  // seal: per job, its key
+  std::vector<BoxSealJob> seal_jobs_;
+  std::vector<BoxOpenJob> open_jobs_;
+  std::unique_ptr<bool[]> ok_;       // per job (std::vector<bool> has no span)
+  std::size_t ok_cap_ = 0;
+  Bytes nonces_;                     // seal: 24 bytes per job, one randombytes_buf call for all
 };
 
 /// Stateless apart from the keyring it borrows (which must outlive it).
@@ -204,6 +265,38 @@ class PayloadCodec {
   /// key matches. Error(kNoKey) as encode.
   [[nodiscard]] std::optional<std::string> enc_key_for(Role role, std::string_view uri) const;
 
+  /// encode_into for many messages at once, with one call of the backend's
+  /// seal_afternm_batch for all of them (PayloadCodecOptions::backend: the
+  /// multi-buffer backend "xsalsa-mb" seals them across AVX2 lanes; others,
+  /// libsodium included, in a loop) and the nonces of all from one CSPRNG call.
+  /// out[i] receives request i's payload (nonce || mac || ciphertext,
+  /// replacing its contents; left empty unless sealed), results[i] its outcome:
+  /// kOk, kPlaintext where encode_into returns false, or kFailed with the code
+  /// encode_into would throw (kMissingRole, kInvalidArgument, kInvalidUtf8,
+  /// ...). One message's failure does not affect the others. Each sealed
+  /// payload is the one encode_into gives with the same nonce.
+  /// Throws Error(kInvalidArgument), before doing anything, when out or results
+  /// is not requests.size() long. Thread-safe like encode_into given one
+  /// `scratch` per thread.
+  void seal_batch(std::span<const SealRequest> requests, std::span<Bytes> out, std::span<BatchResult> results,
+                  BatchScratch& scratch) const;
+
+  /// open_into for many messages at once, with one call of the backend's
+  /// open_afternm_batch for every payload that passes decode's checks before
+  /// the MAC (enc_algo, key, role): each payload is decrypted straight into
+  /// its context's parse buffer (no copy), then parsed there. out[i] holds
+  /// request i's result as after open_into when results[i].status is kOk, and
+  /// no result otherwise; results[i] is kOk or kFailed with the code and text
+  /// open_into / decode would throw, in their order (kDecryptFailed for a
+  /// payload that does not verify). A failed message leaves no decrypted byte
+  /// in its context (OpenContext's wiping rules). One message's failure does
+  /// not affect the others. Throws Error(kInvalidArgument), before doing
+  /// anything, when out or results is not requests.size() long. Allocates
+  /// nothing in the codec once the contexts and `scratch` have seen batches of
+  /// the same shape (the contexts' rule).
+  void open_batch(std::span<const OpenRequest> requests, std::span<OpenContext> out,
+                  std::span<BatchResult> results, BatchScratch& scratch) const;
+
   const KeyRing& keyring() const noexcept { return *ring_; }
   const PayloadCodecOptions& options() const noexcept { return options_; }
 
@@ -211,6 +304,29 @@ class PayloadCodec {
   // The one encoding path; `fixed_nonce` is non-null only from the *_for_testing functions.
   bool encode_into_core(Role role, std::string_view uri, const Value& args, const Value& kwargs, Bytes& out,
                         std::string& scratch, const std::array<std::uint8_t, kNonceBytes>* fixed_nonce) const;
+  /// encode_into's checks before the plaintext is written: the shared key to
+  /// seal with, or nullptr where encode_into returns false; throws as it does.
+  const SharedKey* encode_key(Role role, std::string_view uri, const Value& args, const Value& kwargs) const;
+  /// open_into's checks before the MAC (enc_algo, key, role): the key to open with.
+  const Key& key_for_decode(Role role, std::string_view envelope_uri, std::string_view enc_algo,
+                            std::optional<std::string_view> enc_key) const;
+  /// open_into's decryption: with `first` (key_for_decode's), then each further
+  /// candidate of a rotating prefix (KeyRing::receive_key attempts 1, ...);
+  /// the first decrypt_failed when none opens it.
+  void decrypt_with_candidates(Role role, std::string_view envelope_uri, std::optional<std::string_view> enc_key,
+                               const Key& first, std::span<const std::uint8_t> payload,
+                               std::span<std::uint8_t> plain) const;
+  /// Whether decrypt_with_candidates would try a key after `first`.
+  bool has_more_candidates(Role role, std::string_view envelope_uri, std::optional<std::string_view> enc_key) const;
+  /// open_into's steps after the MAC verified, on the `n` decrypted bytes in
+  /// ctx's parse buffer: enc_serializer, the in-place parse, the plaintext
+  /// checks; the result into ctx. The decrypted bytes are wiped however it ends.
+  void open_decrypted(std::string_view envelope_uri, std::string_view enc_serializer, std::size_t n,
+                      OpenContext& ctx) const;
+  /// For open_batch: ctx holds no result (as at the start of open_into) ...
+  static void reset_context(OpenContext& ctx);
+  /// ... and its parse buffer, with room for n bytes.
+  static std::uint8_t* parse_buffer(OpenContext& ctx, std::size_t n);
 
   const KeyRing* ring_;
   PayloadCodecOptions options_;

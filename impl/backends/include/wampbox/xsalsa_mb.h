@@ -23,22 +23,13 @@ namespace wampbox::backends {
 
 /// One message of a seal batch: ct.size() must be msg.size() + kMacBytes
 /// (ct = mac || ciphertext, as crypto_box_easy_afternm), and ct must not
-/// overlap msg. key is a crypto_box shared key (beforenm).
-struct SealJob {
-  std::span<std::uint8_t> ct;
-  std::span<const std::uint8_t> msg;
-  std::span<const std::uint8_t, kNonceBytes> nonce;
-  std::span<const std::uint8_t, kKeyBytes> key;
-};
+/// overlap msg. key is a crypto_box shared key (beforenm). The core's job type,
+/// so that CryptoBackend::seal_afternm_batch hands its jobs straight through.
+using SealJob = BoxSealJob;
 
 /// One message of an open batch: msg.size() must be ct.size() - kMacBytes
 /// (ct at least kMacBytes long), msg must not overlap ct.
-struct OpenJob {
-  std::span<std::uint8_t> msg;
-  std::span<const std::uint8_t> ct;
-  std::span<const std::uint8_t, kNonceBytes> nonce;
-  std::span<const std::uint8_t, kKeyBytes> key;
-};
+using OpenJob = BoxOpenJob;
 
 /// Which code seals/opens a batch: kAuto is AVX2 where the CPU has it, else
 /// libsodium, and libsodium also for a last group of fewer than 3 messages
@@ -67,6 +58,8 @@ void open_batch(std::span<const OpenJob> jobs, std::span<bool> ok, MbPath path =
 /// The backend singleton ("xsalsa-mb"): seal_afternm/open_afternm are batches
 /// of one through the AVX2 lanes (kAvx2), so that the corpus tests exercise
 /// them; one message at a time runs at ~0.4-0.5x libsodium: batch instead.
+/// Its seal_afternm_batch/open_afternm_batch are seal_batch/open_batch with
+/// kAuto (what PayloadCodec::seal_batch/open_batch use).
 const CryptoBackend& xsalsa_mb();
 
 }  // namespace wampbox::backends
