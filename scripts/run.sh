@@ -45,7 +45,10 @@
 # and backends all ran, OUT/results.json summarises them for the README's
 # tables (scripts/readme_tables.py collect).
 #
-# Env: PYTHON (default /usr/bin/python3), WAMPBOX_BUILD_DIR (default build).
+# Env: PYTHON (default /usr/bin/python3), WAMPBOX_BUILD_DIR (default build),
+#      BENCH_FLAGS / BACKENDS_FLAGS (extra options for scripts/bench.sh /
+#      scripts/backends.sh, e.g. "--quick --build-dir build-rel"), MB_DIFF_MESSAGES
+#      (scripts/backends.sh's differential test size).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -137,13 +140,16 @@ stage_conformance() {
 }
 
 stage_bench() {
-  local mb=()
+  local mb=() extra=()
   ran backends && mb=(--backends-dir "$OUT/backends")
-  bash scripts/bench.sh --out "$OUT/bench" "${mb[@]}"
+  read -r -a extra <<<"${BENCH_FLAGS:-}"
+  bash scripts/bench.sh --out "$OUT/bench" "${mb[@]}" "${extra[@]}"
 }
 
 stage_backends() {
-  bash scripts/backends.sh --out "$OUT/backends"
+  local extra=()
+  read -r -a extra <<<"${BACKENDS_FLAGS:-}"
+  bash scripts/backends.sh --out "$OUT/backends" "${extra[@]}"
 }
 
 stage_live-bench() {
