@@ -114,6 +114,22 @@ class JsonFrameWriter {
   bool need_comma_ = false;
 };
 
+// The Options/Details dict of the binary serializers, whose map head carries the entry count up front (JSON's
+// writer needs no count and writes its own): count the entries written (enc_* left out when `skip_enc`), then
+// w.map_head(n), then each key through w.str and value through w.value. Errors are the writer's (a key that is
+// not UTF-8, a count its head cannot hold).
+template <class W>
+void write_counted_options(W& w, const Object& o, bool skip_enc) {
+  std::size_t n = 0;
+  for (const auto& kv : o) n += (skip_enc && is_enc_key(kv.first)) ? 0 : 1;
+  w.map_head(n);
+  for (const auto& [k, v] : o) {
+    if (skip_enc && is_enc_key(k)) continue;
+    w.str(k, "Options key");
+    w.value(v);
+  }
+}
+
 void put_be(Bytes& out, std::uint64_t v, int nbytes) {
   for (int s = (nbytes - 1) * 8; s >= 0; s -= 8) out.push_back(static_cast<std::uint8_t>(v >> s));
 }
@@ -160,16 +176,8 @@ class MsgPackFrameWriter {
     pk_.pack_str(n);
     pk_.pack_str_body(s.data(), n);
   }
-  void options(const Object& o, bool skip_enc) {
-    std::size_t n = 0;
-    for (const auto& kv : o) n += (skip_enc && is_enc_key(kv.first)) ? 0 : 1;
-    pk_.pack_map(checked_u32(n, "too many Options/Details entries for MessagePack"));
-    for (const auto& [k, v] : o) {
-      if (skip_enc && is_enc_key(k)) continue;
-      str(k, "Options key");
-      msgpack_write_append(v, out_);
-    }
-  }
+  void map_head(std::size_t n) { pk_.pack_map(checked_u32(n, "too many Options/Details entries for MessagePack")); }
+  void options(const Object& o, bool skip_enc) { write_counted_options(*this, o, skip_enc); }
   void value(const Value& v) { msgpack_write_append(v, out_); }
   void binary(std::span<const std::uint8_t> b) {
     const std::uint32_t n = checked_u32(b.size(), "payload too long for MessagePack");
@@ -222,16 +230,8 @@ class CborFrameWriter {
     head(3, s.size());
     out_.insert(out_.end(), s.begin(), s.end());
   }
-  void options(const Object& o, bool skip_enc) {
-    std::size_t n = 0;
-    for (const auto& kv : o) n += (skip_enc && is_enc_key(kv.first)) ? 0 : 1;
-    head(5, n);
-    for (const auto& [k, v] : o) {
-      if (skip_enc && is_enc_key(k)) continue;
-      str(k, "Options key");
-      cbor_write_append(v, out_);
-    }
-  }
+  void map_head(std::size_t n) { head(5, n); }
+  void options(const Object& o, bool skip_enc) { write_counted_options(*this, o, skip_enc); }
   void value(const Value& v) { cbor_write_append(v, out_); }
   void binary(std::span<const std::uint8_t> b) {
     head(2, b.size());
