@@ -15,7 +15,10 @@ states; keep the two in step):
   (the encrypted message). `box`/`box_afternm` carry the nonce as a separate
   input, so there the sealed bytes are mac || ct and the nonce flips go to the
   `nonce` input; `payload_decode` and `frame_decode_open` carry
-  nonce || mac || ct in one byte string.
+  nonce || mac || ct in one byte string; so does `ppt_open` (its one binary
+  argument) under ppt_cipher xsalsa20poly1305, while under aes256gcm it is
+  nonce(12) || ct || tag(16), the tag taking the `mac` region's name and
+  samples (nonce samples {0, 6, 11}; truncations 0, 11, 12, 27, 28).
 - Bit flips (`flip-<region>-<offset>`, byte `offset` within the region XOR
   1 << (offset % 8)): for the *first* valid vector of each (file, operation)
   every byte of every region (the ct region up to its first 64 bytes); for all
@@ -50,7 +53,9 @@ from .corpus import Case
 NONCE, MAC = 24, 16
 EXHAUSTIVE_CT_BYTES = 64
 SAMPLE = {"nonce": (0, 11, 23), "mac": (0, 7, 8, 15)}
-DERIVED_OPS = ("box", "box_afternm", "payload_decode", "frame_decode_open")
+DERIVED_OPS = ("box", "box_afternm", "payload_decode", "frame_decode_open", "ppt_open")
+PPT_XSALSA, PPT_AES = "xsalsa20poly1305", "aes256gcm"
+AES_NONCE, AES_TAG = 12, 16
 
 
 class DerivedCase(Case):
@@ -109,6 +114,39 @@ def _payload_variants(data, exhaustive, with_nonce):
     for n in (1, 16):
         out.append((f"trail-{n}", "TrailingData", data + b"\x00" * n))
     return out
+
+
+def _aes_variants(data, exhaustive):
+    """As _payload_variants for a PPT aes256gcm payload, nonce(12) || ct || tag(16):
+    the tag is the `mac` region (the same sample offsets), nonce samples {0, 6, 11}."""
+    out = []
+    n = len(data)
+    for o in (range(AES_NONCE) if exhaustive else (0, 6, 11)):
+        out.append((f"flip-nonce-{o}", "ModifiedNonce", _flip(data, o)))
+    for o in (range(AES_TAG) if exhaustive else SAMPLE["mac"]):
+        out.append((f"flip-mac-{o}", "ModifiedTag", _flip(data, n - AES_TAG + o)))
+    for o in _ct_offsets(n - AES_NONCE - AES_TAG, exhaustive):
+        out.append((f"flip-ct-{o}", "ModifiedCiphertext", _flip(data, AES_NONCE + o)))
+    for c in sorted({0, AES_NONCE - 1, AES_NONCE, AES_NONCE + AES_TAG - 1, AES_NONCE + AES_TAG, n - 1}):
+        if 0 <= c < n:
+            out.append((f"trunc-{c}", "TruncatedPayload", data[:c]))
+    for t in (1, 16):
+        out.append((f"trail-{t}", "TrailingData", data + b"\x00" * t))
+    return out
+
+
+def _ppt_payload(case):
+    """(cipher, payload) of a ppt_open vector whose Arguments is one binary
+    element under ppt_cipher xsalsa20poly1305 or aes256gcm, else None."""
+    t = case.test
+    try:
+        opts = {k: v for k, v in t["options"]["dict"]}
+        cipher = opts.get("ppt_cipher", {}).get("str")
+        (arg,) = t["arguments"]["list"]
+        payload = bytes.fromhex(arg["bytes"])
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    return (cipher, payload) if cipher in (PPT_XSALSA, PPT_AES) else None
 
 
 # -- encrypted frames: where the payload sits and how to write it back ------------
@@ -298,6 +336,17 @@ def _variants(case, exhaustive):
         for name, flag, data in _payload_variants(payload, exhaustive, with_nonce=True):
             if not opens(data):
                 out.append((name, {"payload": data.hex()}, "invalid", flag, "decrypt_failed"))
+    elif case.op == "ppt_open":
+        # PPT payloads are AEAD output under keys from pptKeys; the PPT corpus has no crafted
+        # Poly1305/GCM edge vectors, so no damage here can open, and none is opened to check.
+        found = _ppt_payload(case)
+        if found is None:
+            return out  # not encrypted (no ppt_cipher), or not one binary argument
+        cipher, payload = found
+        variants = (_payload_variants(payload, exhaustive, with_nonce=True) if cipher == PPT_XSALSA
+                    else _aes_variants(payload, exhaustive))
+        for name, flag, data in variants:
+            out.append((name, {"arguments": {"list": [{"bytes": data.hex()}]}}, "invalid", flag, "decrypt_failed"))
     elif case.op == "frame_decode_open":
         ser = case.group.get("serializer")
         frame = bytes.fromhex(t["frame"])
@@ -343,7 +392,8 @@ def derive(cases):
     return out
 
 
-RULE = ("valid box, box_afternm, payload_decode and encrypted frame_decode_open vectors; flips of nonce/mac/ct "
+RULE = ("valid box, box_afternm, payload_decode, encrypted frame_decode_open and encrypted ppt_open vectors; flips "
+        "of nonce/mac/ct "
         "bytes (every byte for the first vector of each file and operation, ct up to 64 bytes; otherwise nonce "
         "{0,11,23}, mac {0,7,8,15}, ct {0,mid,last}), truncations at region boundaries and length-1, 1 and 16 "
         "trailing bytes; encrypted frames also cut and given a trailing byte (PROTOCOL.md 10.1)")
