@@ -292,7 +292,10 @@ void reject_duplicates(std::string_view json_text) {
   simdjson::dom::object top;
   if (doc.get_object().get(top) != simdjson::SUCCESS) return;
   std::set<std::string_view> prefixes;
-  for (auto [prefix, entry] : top) {
+  for (auto field : top) {
+    // Named copies, not a structured binding: clang 14 (the fuzz build) cannot capture a binding in the lambda.
+    const std::string_view prefix = field.key;
+    const simdjson::dom::element entry = field.value;
     if (!prefixes.insert(prefix).second) {
       throw Error(ErrorCode::kParseError, "keyring: duplicate " + describe_prefix(prefix));
     }
