@@ -14,19 +14,10 @@
 #include "wampbox/keyring.h"
 #include "wampbox/message.h"
 #include "wampbox/ppt.h"
+#include "error_of.h"
 
 namespace wampbox {
 namespace {
-
-template <class F>
-std::optional<ErrorCode> error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  return std::nullopt;
-}
 
 // One generation of keys: a publisher's and a subscriber's key pair.
 struct Generation {

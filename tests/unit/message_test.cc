@@ -22,6 +22,7 @@
 #include "wampbox/json.h"
 #include "wampbox/keyring.h"
 #include "wampbox/msgpack.h"
+#include "error_of.h"
 
 namespace wampbox {
 namespace {
@@ -42,21 +43,6 @@ KeyRing sample_ring(std::string_view prefix) {
 
 Bytes to_bytes(std::string_view s) { return Bytes(s.begin(), s.end()); }
 std::string to_string_bytes(const Bytes& b) { return std::string(b.begin(), b.end()); }
-
-// Runs `f` and returns the wampbox::Error code it throws; fails the test if it
-// throws nothing or something else.
-template <class F>
-std::optional<ErrorCode> error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.code();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "non-wampbox exception: " << e.what();
-    return std::nullopt;
-  }
-  return std::nullopt;
-}
 
 Message decode_json(std::string_view text) { return decode_frame(to_bytes(text), Serializer::kJson); }
 

@@ -9,6 +9,7 @@
 #include "wampbox/encoding.h"
 #include "wampbox/error.h"
 #include "wampbox/json.h"
+#include "error_of.h"
 #include "wampbox/msgpack.h"
 #ifdef WAMPBOX_HAVE_PPT_EXT
 #ifdef WAMPBOX_TEST_CRYPTOPP_KECCAK
@@ -24,18 +25,6 @@ constexpr const char* kOriginatorPriv = "6m0rnaVAP0PvvkS11QLKYVHDUqC8sQYrj5t+ez+
 constexpr const char* kOriginatorPub = "GTtQ37XGJO2O4R8Dvx4AUo8pe61D9evIWpKGQAPdOh0=";
 constexpr const char* kResponderPriv = "ss1v3Nbg65NGGzz8fno17hUCS669pIvPKd3T40oWkEE=";
 constexpr const char* kResponderPub = "5Q3rK3UhNZzdviBw9MtbNrrPHR9bsFSGMEtr2H3ZaxQ=";
-
-template <class F>
-std::optional<ErrorCode> error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.code();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "non-wampbox exception: " << e.what();
-  }
-  return std::nullopt;
-}
 
 KeyRing sample_ring() {
   KeyRing ring;
