@@ -4,6 +4,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <string>
 
 #include "message_internal.h"
 #include "ppt_internal.h"
@@ -226,6 +227,33 @@ std::string ppt_keyid_write_form(std::string_view id, const PptCrypto& crypto) {
 
 namespace {
 
+// The AES-256-GCM implementation for `crypto` (ppt_aes256gcm); Error(kUnsupportedEncAlgo) when there is none.
+const Aes256GcmImpl& aes256gcm_or_throw(const PptCrypto& crypto) {
+  const Aes256GcmImpl* impl = ppt_aes256gcm(crypto);
+  if (!impl) {
+    throw Error(ErrorCode::kUnsupportedEncAlgo,
+                "aes256gcm: libsodium's AES-256-GCM needs AES-NI and no fallback is configured (wampbox::ppt_ext)");
+  }
+  return *impl;
+}
+
+// Throws Error(kInvalidArgument) unless `fixed_nonce` is empty or `size` bytes ("<cipher> nonce must be
+// N bytes"); the check callers make before they write anything.
+void check_fixed_nonce(std::span<const std::uint8_t> fixed_nonce, std::size_t size, const char* cipher) {
+  if (!fixed_nonce.empty() && fixed_nonce.size() != size) {
+    throw Error(ErrorCode::kInvalidArgument, std::string(cipher) + " nonce must be " + std::to_string(size) + " bytes");
+  }
+}
+
+// Writes the nonce: `fixed_nonce` (checked by check_fixed_nonce) or, when it is empty, fresh random bytes.
+void write_nonce(std::span<std::uint8_t> nonce, std::span<const std::uint8_t> fixed_nonce) {
+  if (fixed_nonce.empty()) {
+    randombytes_buf(nonce.data(), nonce.size());
+  } else {
+    std::copy(fixed_nonce.begin(), fixed_nonce.end(), nonce.begin());
+  }
+}
+
 // The one implementation of ppt_encrypt and ppt_encrypt_for_testing: an empty
 // `fixed_nonce` means fresh random bytes.
 Bytes encrypt_core(std::string_view cipher, std::span<const std::uint8_t, kKeyBytes> key,
@@ -233,9 +261,7 @@ Bytes encrypt_core(std::string_view cipher, std::span<const std::uint8_t, kKeyBy
                    std::span<const std::uint8_t> fixed_nonce) {
   Bytes out;
   if (cipher == kPptCipherXsalsa20Poly1305) {
-    if (!fixed_nonce.empty() && fixed_nonce.size() != kNonceBytes) {
-      throw Error(ErrorCode::kInvalidArgument, "xsalsa20poly1305 nonce must be 24 bytes");
-    }
+    check_fixed_nonce(fixed_nonce, kNonceBytes, "xsalsa20poly1305");
     // crypto_secretbox_easy: the same construction as crypto_box_easy_afternm,
     // which box_seal_append does (one implementation for both forms).
     const SharedKey k = SharedKey::from_bytes(key);
@@ -249,21 +275,11 @@ Bytes encrypt_core(std::string_view cipher, std::span<const std::uint8_t, kKeyBy
     return out;
   }
   if (cipher == kPptCipherAes256Gcm) {
-    const Aes256GcmImpl* impl = ppt_aes256gcm(crypto);
-    if (!impl) {
-      throw Error(ErrorCode::kUnsupportedEncAlgo,
-                  "aes256gcm: libsodium's AES-256-GCM needs AES-NI and no fallback is configured (wampbox::ppt_ext)");
-    }
-    if (!fixed_nonce.empty() && fixed_nonce.size() != kAesGcmNonceBytes) {
-      throw Error(ErrorCode::kInvalidArgument, "aes256gcm nonce must be 12 bytes");
-    }
+    const Aes256GcmImpl& impl = aes256gcm_or_throw(crypto);
+    check_fixed_nonce(fixed_nonce, kAesGcmNonceBytes, "aes256gcm");
     out.resize(kAesGcmNonceBytes + plaintext.size() + kAesGcmTagBytes);
-    if (fixed_nonce.empty()) {
-      randombytes_buf(out.data(), kAesGcmNonceBytes);
-    } else {
-      std::copy(fixed_nonce.begin(), fixed_nonce.end(), out.begin());
-    }
-    impl->seal(key.data(), out.data(), plaintext, out.data() + kAesGcmNonceBytes);
+    write_nonce({out.data(), kAesGcmNonceBytes}, fixed_nonce);
+    impl.seal(key.data(), out.data(), plaintext, out.data() + kAesGcmNonceBytes);
     return out;
   }
   throw Error(ErrorCode::kUnsupportedEncAlgo, "PPT cipher '" + std::string(cipher) + "' is not supported by wampbox");
@@ -300,16 +316,12 @@ Bytes ppt_decrypt(std::string_view cipher, std::span<const std::uint8_t, kKeyByt
     return out;
   }
   if (cipher == kPptCipherAes256Gcm) {
-    const Aes256GcmImpl* impl = ppt_aes256gcm(crypto);
-    if (!impl) {
-      throw Error(ErrorCode::kUnsupportedEncAlgo,
-                  "aes256gcm: libsodium's AES-256-GCM needs AES-NI and no fallback is configured (wampbox::ppt_ext)");
-    }
+    const Aes256GcmImpl& impl = aes256gcm_or_throw(crypto);
     if (payload.size() < kAesGcmNonceBytes + kAesGcmTagBytes) {
       throw Error(ErrorCode::kDecryptFailed, "aes256gcm payload shorter than nonce + tag (28 bytes)");
     }
     out.resize(payload.size() - kAesGcmNonceBytes - kAesGcmTagBytes);
-    if (!impl->open(key.data(), payload.data(), payload.subspan(kAesGcmNonceBytes), out.data())) {
+    if (!impl.open(key.data(), payload.data(), payload.subspan(kAesGcmNonceBytes), out.data())) {
       sodium_memzero(out.data(), out.size());
       out.clear();
       throw Error(ErrorCode::kDecryptFailed, "aes256gcm tag check failed");
@@ -362,15 +374,9 @@ void seal_in_place(std::string_view cipher, std::span<const std::uint8_t, kKeyBy
   const std::size_t head = payload_head(cipher);
   const std::size_t n = buf.size() - head;
   if (cipher == kPptCipherXsalsa20Poly1305) {
-    if (!fixed_nonce.empty() && fixed_nonce.size() != kNonceBytes) {
-      throw Error(ErrorCode::kInvalidArgument, "xsalsa20poly1305 nonce must be 24 bytes");
-    }
+    check_fixed_nonce(fixed_nonce, kNonceBytes, "xsalsa20poly1305");
     if (n > crypto_secretbox_MESSAGEBYTES_MAX) throw Error(ErrorCode::kInvalidArgument, "PPT plaintext too large");
-    if (fixed_nonce.empty()) {
-      randombytes_buf(buf.data(), kNonceBytes);
-    } else {
-      std::copy(fixed_nonce.begin(), fixed_nonce.end(), buf.begin());
-    }
+    write_nonce({buf.data(), kNonceBytes}, fixed_nonce);
     // crypto_secretbox_detached encrypts in place when c == m (libsodium's
     // documented in-place use): mac || ct lands where crypto_box_easy_afternm
     // (ppt_encrypt, cryptobox) puts it.
@@ -378,22 +384,12 @@ void seal_in_place(std::string_view cipher, std::span<const std::uint8_t, kKeyBy
                               key.data());
     return;
   }
-  const Aes256GcmImpl* impl = ppt_aes256gcm(crypto);
-  if (!impl) {
-    throw Error(ErrorCode::kUnsupportedEncAlgo,
-                "aes256gcm: libsodium's AES-256-GCM needs AES-NI and no fallback is configured (wampbox::ppt_ext)");
-  }
-  if (!fixed_nonce.empty() && fixed_nonce.size() != kAesGcmNonceBytes) {
-    throw Error(ErrorCode::kInvalidArgument, "aes256gcm nonce must be 12 bytes");
-  }
+  const Aes256GcmImpl& impl = aes256gcm_or_throw(crypto);
+  check_fixed_nonce(fixed_nonce, kAesGcmNonceBytes, "aes256gcm");
   buf.resize(buf.size() + kAesGcmTagBytes);
-  if (fixed_nonce.empty()) {
-    randombytes_buf(buf.data(), kAesGcmNonceBytes);
-  } else {
-    std::copy(fixed_nonce.begin(), fixed_nonce.end(), buf.begin());
-  }
+  write_nonce({buf.data(), kAesGcmNonceBytes}, fixed_nonce);
   // Aes256GcmImpl::seal allows out == plaintext.data() (in place).
-  impl->seal(key.data(), buf.data(), std::span<const std::uint8_t>(buf.data() + head, n), buf.data() + head);
+  impl.seal(key.data(), buf.data(), std::span<const std::uint8_t>(buf.data() + head, n), buf.data() + head);
 }
 
 }  // namespace
