@@ -251,6 +251,45 @@ TEST_P(Batch, OpenFailuresAreTypedAndReleaseNothing) {
   }
 }
 
+TEST_P(Batch, RotatingPrefixFallsBackToGraceKeys) {
+  // The sender still seals with the old key; the receiver's prefix has a new
+  // current key and the old one in grace: the batch's first attempt (current
+  // key) fails its MAC, and the message is opened as open_into opens it.
+  KeyRing sender_ring;
+  sender_ring.set_key("com.rot.", Key::from_parts({kOriginatorPriv, std::nullopt, kResponderPriv, std::nullopt}));
+  KeyRing receiver_ring;
+  receiver_ring.add_key("com.rot.", Key::from_single_private("AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA="),
+                        KeyStatus::kCurrent);
+  receiver_ring.add_key("com.rot.", Key::from_parts({kOriginatorPriv, std::nullopt, kResponderPriv, std::nullopt}),
+                        KeyStatus::kGrace);
+  PayloadCodecOptions o;
+  o.backend = backend_;
+  const PayloadCodec sender(sender_ring, o), receiver(receiver_ring, o);
+  const Value args(Array{Value("rotated")}), kw(Object{});
+  std::vector<EncodedPayload> enc(3);
+  for (auto& e : enc) e = *sender.encode(Role::kOriginator, "com.rot.x", args, kw);
+  enc[1].payload[kNonceBytes] ^= 1;  // fails under every key
+  std::vector<OpenRequest> opens;
+  for (const auto& e : enc) opens.push_back(OpenRequest{Role::kResponder, "com.rot.x", e.payload});
+  std::vector<OpenContext> dec(3);
+  std::vector<BatchResult> res(3);
+  BatchScratch scratch;
+  receiver.open_batch(opens, dec, res, scratch);
+  for (std::size_t i : {0, 2}) {
+    ASSERT_EQ(res[i].status, BatchStatus::kOk) << i << ": " << res[i].message;
+    EXPECT_TRUE(dec[i].args() == args);
+  }
+  EXPECT_EQ(res[1].status, BatchStatus::kFailed);
+  EXPECT_EQ(res[1].error, ErrorCode::kDecryptFailed);
+  EXPECT_TRUE(dec[1].uri().empty());
+  try {
+    (void)receiver.decode(Role::kResponder, "com.rot.x", enc[1]);
+    ADD_FAILURE() << "decode did not throw";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), res[1].message);
+  }
+}
+
 TEST_P(Batch, WrongLengthsThrowBeforeAnything) {
   const Value a(Array{}), kw(Object{});
   std::vector<SealRequest> reqs = {{Role::kOriginator, "com.a.x", &a, &kw}};
