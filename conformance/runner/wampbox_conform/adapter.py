@@ -250,18 +250,30 @@ HELLO_LIST_FIELDS = ("operations", "layers", "serializers", "message_types")
 RESPONSE_STATUSES = ("ok", "error", "unsupported")
 
 
-def validate_hello(msg):
-    """Returns None if `msg` is a valid hello response, else what is wrong."""
+def validate_hello_common(msg, protocol):
+    """The checks a corpus adapter's hello and a live client adapter's hello (live.py) share: type, `protocol`,
+    implementation name and version, profile. Returns None if they pass, else what is wrong."""
     if msg.get("type") != "hello":
         return f"expected type 'hello', got {msg.get('type')!r}"
-    if msg.get("protocol") != PROTOCOL:
-        return f"protocol {msg.get('protocol')!r} is not {PROTOCOL!r}"
+    if msg.get("protocol") != protocol:
+        return f"protocol {msg.get('protocol')!r} is not {protocol!r}"
     impl = msg.get("implementation")
     if not isinstance(impl, dict):
         return "missing object 'implementation'"
     for k in HELLO_STRING_FIELDS:
         if not isinstance(impl.get(k), str) or not impl.get(k):
             return f"implementation.{k} must be a non-empty string"
+    prof = msg.get("profile", {})
+    if not isinstance(prof, dict) or not all(isinstance(v, str) for v in prof.values()):
+        return "profile must be an object of strings"
+    return None
+
+
+def validate_hello(msg):
+    """Returns None if `msg` is a valid hello response, else what is wrong."""
+    problem = validate_hello_common(msg, PROTOCOL)
+    if problem:
+        return problem
     sup = msg.get("supports")
     if not isinstance(sup, dict):
         return "missing object 'supports'"
@@ -273,9 +285,6 @@ def validate_hello(msg):
         v = sup.get(k, [])
         if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
             return f"supports.{k} must be a list of strings"
-    prof = msg.get("profile", {})
-    if not isinstance(prof, dict) or not all(isinstance(v, str) for v in prof.values()):
-        return "profile must be an object of strings"
     return None
 
 

@@ -41,7 +41,7 @@ import time
 from . import __version__
 from . import ops as O
 from . import report as R
-from .adapter import AdapterError, AdapterProcess
+from .adapter import AdapterError, AdapterProcess, validate_hello_common
 from .engine import HarnessError, bound_record
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -348,17 +348,8 @@ class LiveClient(AdapterProcess):
 
 
 def validate_live_hello(msg):
-    if msg.get("type") != "hello":
-        return f"expected type 'hello', got {msg.get('type')!r}"
-    if msg.get("protocol") != LIVE_PROTOCOL:
-        return f"protocol {msg.get('protocol')!r} is not {LIVE_PROTOCOL!r}"
-    im = msg.get("implementation")
-    if not isinstance(im, dict) or not all(isinstance(im.get(k), str) and im.get(k) for k in ("name", "version")):
-        return "implementation.name and implementation.version must be non-empty strings"
-    prof = msg.get("profile", {})
-    if not isinstance(prof, dict) or not all(isinstance(v, str) for v in prof.values()):
-        return "profile must be an object of strings"
-    return None
+    """None if `msg` is a valid live hello (the corpus hello's checks without 'supports'), else what is wrong."""
+    return validate_hello_common(msg, LIVE_PROTOCOL)
 
 
 # -- scenarios ------------------------------------------------------------------------------
