@@ -234,8 +234,8 @@ void PayloadCodec::open_into(Role role, std::string_view envelope_uri, std::stri
   const Key& first = key_for_decode(role, envelope_uri, enc_algo, enc_key);
   const std::size_t n = payload.size() < kPayloadOverhead ? 0 : payload.size() - kPayloadOverhead;
   // Decrypted straight into the parser's input buffer: the plaintext is
-  // parsed where the cipher wrote it, never copied. The reader wipes the
-  // buffer after its parse; until open_decrypted takes over, this guard does.
+  // parsed where the cipher wrote it, never copied. Until open_decrypted
+  // takes over (its parse and its guard wipe on failure), this guard does.
   std::uint8_t* plain = c.reader.input(n);
   WipeUntilParsed wipe_plain{plain, n};
   decrypt_with_candidates(role, envelope_uri, enc_key, first, payload, std::span<std::uint8_t>(plain, n));
@@ -327,10 +327,11 @@ void PayloadCodec::open_decrypted(std::string_view envelope_uri, std::string_vie
       if (ok) return;
       binary_detail::wipe_unshared(doc);
       c.pool.recycle(doc);
+      c.reader.wipe();  // a successful parse leaves the plaintext in the parse buffers
     }
   } guard{c, c.doc};
   try {
-    wipe_plain.armed = false;  // parse() wipes the input however it ends
+    wipe_plain.armed = false;  // from here a failed parse wipes the input, `guard` everything after it
     c.doc = c.reader.parse(n, options_.limits, &c.pool);
   } catch (const Error& e) {
     if (e.code() == ErrorCode::kLimitExceeded) throw;  // a cap, not a malformed payload; the message quotes no data

@@ -66,12 +66,14 @@ inline const char* find_special(const char* p, const char* end) {
 /// (OpenContext decrypts straight into it; FrameContext copies a frame in),
 /// and parse(n) reads them there. Same result and errors as json_parse.
 /// Strings and containers come from a ValuePool when one is given.
-/// With `secret` (decrypted plaintext), every buffer the parse used (the
-/// input, simdjson's string buffer and tape) is wiped before parse() returns
-/// or throws, and buffers are wiped before they are freed (growth,
-/// destruction). Not wiped: the returned Value (the caller's), and the
-/// temporary strings of the fallback reader (only used for documents simdjson
-/// rejects: NaN/Infinity, integers beyond 64 bits, or invalid JSON).
+/// With `secret` (decrypted plaintext): when parse() throws, every buffer the
+/// parse used (the input, simdjson's string buffer and tape) is wiped first;
+/// after a successful parse they keep the document (as the returned Value
+/// does) until the next input overwrites them or wipe() (OpenContext::clear);
+/// buffers are wiped whole before they are freed (growth, destruction). Not
+/// wiped: the returned Value (the caller's), and the temporary strings of
+/// the fallback reader (only used for documents simdjson rejects:
+/// NaN/Infinity, integers beyond 64 bits, or invalid JSON).
 /// Not thread-safe.
 class InPlaceReader {
  public:
@@ -84,7 +86,7 @@ class InPlaceReader {
   [[nodiscard]] std::uint8_t* input(std::size_t n);
   /// Parses the n bytes written to input(n).
   [[nodiscard]] Value parse(std::size_t n, const DecodeLimits& limits, binary_detail::ValuePool* pool);
-  /// Zeroes every buffer it holds.
+  /// Zeroes every buffer it holds, whole.
   void wipe() noexcept;
 
  private:

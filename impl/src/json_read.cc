@@ -585,6 +585,12 @@ struct ReaderState {
     if (doc.tape) sodium_memzero(doc.tape.get(), tape_used * sizeof(std::uint64_t));
   }
 
+  /// Zeroes the whole of every buffer, whatever earlier parses used.
+  void wipe_all() noexcept {
+    last_ok = false;
+    wipe(std::max(buf_cap, dom_cap));
+  }
+
   // Grows buffers geometrically so that slowly growing frames do not
   // reallocate on every call; false if allocation failed (if only simdjson's
   // buffers failed, buf is still usable and dom_cap < n: parse_buffer then
@@ -594,7 +600,7 @@ struct ReaderState {
     if (n <= simdjson::SIMDJSON_MAXSIZE_BYTES && (n > dom_cap || dom_cap == 0)) {
       std::size_t cap = std::max({n, dom_cap + dom_cap / 2, std::size_t{4096}});
       cap = std::min(cap, static_cast<std::size_t>(simdjson::SIMDJSON_MAXSIZE_BYTES));
-      wipe(dom_cap);  // simdjson frees the old buffers without wiping them
+      wipe_all();  // simdjson frees the old buffers without wiping them
       if (parser.allocate(cap, kMaxJsonDepth) != simdjson::SUCCESS || doc.allocate(cap) != simdjson::SUCCESS) {
         dom_cap = 0;
         return false;
@@ -658,7 +664,7 @@ InPlaceReader::~InPlaceReader() {
 }
 
 void InPlaceReader::wipe() noexcept {
-  if (impl_) impl_->state.wipe(std::max(impl_->state.buf_cap, impl_->state.dom_cap));
+  if (impl_) impl_->state.wipe_all();
 }
 
 std::uint8_t* InPlaceReader::input(std::size_t n) {
@@ -669,15 +675,21 @@ std::uint8_t* InPlaceReader::input(std::size_t n) {
 }
 
 Value InPlaceReader::parse(std::size_t n, const DecodeLimits& limits, binary_detail::ValuePool* pool) {
-  struct WipeAfter {
+  struct WipeOnFailure {
     ReaderState* state;  // null: not secret
     std::size_t n;
-    ~WipeAfter() {
-      if (state) state->wipe(n);
+    bool ok = false;
+    ~WipeOnFailure() {
+      if (state && !ok) {
+        state->last_ok = false;  // the bound, not the tape: a failed conversion leaves no tape to trust
+        state->wipe(n);
+      }
     }
-  } after{secret_ ? &impl_->state : nullptr, n};
+  } guard{secret_ ? &impl_->state : nullptr, n};
   binary_detail::check_input_size(n, limits, "JSON");
-  return impl_->state.parse_buffer(n, limits, secret_, pool);
+  Value v = impl_->state.parse_buffer(n, limits, secret_, pool);
+  guard.ok = true;
+  return v;
 }
 
 }  // namespace json_internal

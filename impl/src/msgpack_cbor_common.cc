@@ -424,7 +424,7 @@ std::size_t ValueBuilder::reserve_hint(std::uint64_t count) noexcept {
   return n;
 }
 
-void ValueBuilder::scalar(Value v) {
+void ValueBuilder::scalar(Value&& v) {
   if (expecting_key()) throw Error(ErrorCode::kParseError, "map key is not a string");
   if (v.kind() == Value::Kind::kBinary) check_string_size(v.as_binary().data.size());
   count_element();
@@ -443,7 +443,7 @@ void ValueBuilder::binary(std::span<const std::uint8_t> data) {
   scalar(Value(Binary{std::move(b)}));
 }
 
-void ValueBuilder::text(std::string s) {
+void ValueBuilder::text(std::string&& s) {
   check_string_size(s.size());
   if (expecting_key()) {
     Frame& f = frames_.back();
@@ -528,7 +528,7 @@ Value ValueBuilder::close_top() {
   return v;
 }
 
-void ValueBuilder::deliver(Value v) {
+void ValueBuilder::deliver(Value&& v) {
   for (;;) {
     if (frames_.empty()) {
       root_ = std::move(v);

@@ -221,9 +221,9 @@ class ValueBuilder {
   bool done() const noexcept { return done_; }
 
   /// A complete non-text item. Throws kParseError in key position.
-  void scalar(Value v);
+  void scalar(Value&& v);
   /// A complete text item: a map key in key position, otherwise a value.
-  void text(std::string s);
+  void text(std::string&& s);
   /// As text(), copying `s` into a pooled string when the builder has a pool.
   void text_view(std::string_view s);
   /// A complete binary item (copied, into pooled storage with a pool).
@@ -264,7 +264,7 @@ class ValueBuilder {
   /// Nothing is allocated for it either way (reserve_hint's budget).
   bool plausible(std::uint64_t count) const noexcept { return count <= input_size_; }
   std::size_t reserve_hint(std::uint64_t count) noexcept;
-  void deliver(Value v);
+  void deliver(Value&& v);
   Value close_top();
 
   std::vector<Frame> own_frames_;

@@ -48,16 +48,20 @@ void cryptobox_plaintext_append(std::string_view uri, const Value& args, const V
 /// has opened a message of a given shape, opening another of that shape and
 /// no larger allocates nothing (bench/: allocs_per_msg of path/receiver).
 ///
-/// Wiping: the decrypted buffer and the parser's buffers are wiped before
-/// open_into returns or throws. The result (uri, args, kwargs) and the pooled
-/// buffers of earlier results (which still hold parts of earlier plaintexts
-/// past what the next message overwrote) stay in the context, as a returned
-/// DecodedPayload would stay with its caller, until clear(), release() or the
-/// destructor, which wipe every byte the context holds. A pooled buffer that
-/// must grow is wiped before it is freed. Not wiped: what a caller copies out
-/// (a copied args/kwargs shares its containers; the context then leaves them
-/// to the copy), and strings of up to 15 bytes moved by the growth of the
-/// context's own lists (they live inline in the string object).
+/// Wiping: the context holds the last result (uri, args, kwargs), as a
+/// returned DecodedPayload stays with its caller, and with it the buffers it
+/// was decoded from: the decrypted plaintext, simdjson's string buffer and
+/// tape, the pooled strings and containers of earlier results (parts of
+/// earlier plaintexts stay past what later messages overwrote). clear(),
+/// release() and the destructor wipe every byte the context holds; a failed
+/// open_into wipes what it decrypted before it throws; a buffer that must grow
+/// is wiped before it is freed. (Wiping the plaintext and parser buffers after
+/// every successful open would not shorten the life of a plaintext the result
+/// still holds, and cost ~5% of the receive time at 64 KiB: docs/performance.md.)
+/// Not wiped: what a caller copies out (a copied args/kwargs shares its
+/// containers; the context then leaves them to the copy), and strings of up
+/// to 15 bytes moved by the growth of the context's own lists (they live
+/// inline in the string object).
 ///
 /// One context per receiving thread: not thread-safe. Movable, not copyable.
 class OpenContext {
@@ -249,8 +253,8 @@ class PayloadCodec {
   /// frame; nothing is copied) and the result left in `ctx`
   /// (ctx.uri()/args()/kwargs(), see OpenContext for its lifetime and
   /// wiping). The payload is decrypted straight into the context's parse
-  /// buffer. On any error the context holds no result and no decrypted byte
-  /// (everything the failed open decrypted is wiped). Allocates nothing once
+  /// buffer. On any error the context holds no result and nothing the failed
+  /// open decrypted (wiped before the throw). Allocates nothing once
   /// `ctx` has opened a message of the same shape and size (libsodium backend).
   /// `enc_key` is the frame's enc_key (nullopt when absent): pass it, or a
   /// rotating keyring cannot open with the key it names (it then tries its
