@@ -381,6 +381,33 @@ class RawClient:
         self.s.close()
 
 
+def report_fixture(filename, title, lines):
+    """A module-scoped autouse pytest fixture for a tests/py/test_live_*.py module: once the module's tests are
+    done, write_report(filename, title, lines), `lines` being the list the tests filled. Use it as
+    `report = L.report_fixture(...)` at module level. pytest is imported here, not at the top: the scripts that
+    import livelib do not need it."""
+    import pytest
+
+    @pytest.fixture(scope="module", autouse=True)
+    def report(request):
+        yield
+        write_report(request, filename, title, lines)
+    return report
+
+
+def work_fixture(name):
+    """A module-scoped pytest fixture `work`: a fresh directory (pytest's tmp_path_factory.mktemp(name)) holding
+    keys.json, the sample keyring of write_keyring. Use it as `work = L.work_fixture(name)` at module level."""
+    import pytest
+
+    @pytest.fixture(scope="module")
+    def work(tmp_path_factory):
+        d = tmp_path_factory.mktemp(name)
+        write_keyring(d / "keys.json")
+        return d
+    return work
+
+
 def write_report(request, filename, title, lines):
     """Writes `lines` to $WAMPBOX_BUILD_DIR/live/<filename> and prints them on the
     terminal, past pytest's output capture (the audit is printed for every run)."""

@@ -32,17 +32,8 @@ from test_live_interop import ARGS, KWARGS, SECRETS, T  # noqa: E402
 REPORT = []
 
 
-@pytest.fixture(scope="module", autouse=True)
-def report(request):
-    yield
-    L.write_report(request, "audit-report.txt", "wampbox-router blindness audit (tests/py/test_live_audit.py)", REPORT)
-
-
-@pytest.fixture(scope="module")
-def work(tmp_path_factory):
-    d = tmp_path_factory.mktemp("audit")
-    L.write_keyring(d / "keys.json")
-    return d
+report = L.report_fixture("audit-report.txt", "wampbox-router blindness audit (tests/py/test_live_audit.py)", REPORT)
+work = L.work_fixture("audit")
 
 
 PAYLOAD_OF = {36: 16, 68: 48, 50: 70}  # forwarded type -> the type it came from

@@ -40,11 +40,8 @@ SECRETS = json.loads(ARGS) + [json.loads(KWARGS), b"secret-binary-bytes"]
 REPORT = []
 
 
-@pytest.fixture(scope="module", autouse=True)
-def report(request):
-    yield
-    L.write_report(request, "interop-report.txt", "live interop runs through wampbox-router "
-                   "(tests/py/test_live_interop.py): counts and capture audit per run", REPORT)
+report = L.report_fixture("interop-report.txt", "live interop runs through wampbox-router "
+                          "(tests/py/test_live_interop.py): counts and capture audit per run", REPORT)
 
 
 def audit(r, what):
@@ -56,11 +53,7 @@ def audit(r, what):
                   f"{size} captured bytes: 0 of {n}")
 
 
-@pytest.fixture(scope="module")
-def work(tmp_path_factory):
-    d = tmp_path_factory.mktemp("live")
-    L.write_keyring(d / "keys.json")
-    return d
+work = L.work_fixture("live")
 
 
 def check_values(lines, key):

@@ -33,17 +33,8 @@ REPORT = []
 PAYLOAD_CASES = ()
 
 
-@pytest.fixture(scope="module", autouse=True)
-def report(request):
-    yield
-    L.write_report(request, "soak-report.txt", "live soak, short fault run (tests/py/test_live_soak.py)", REPORT)
-
-
-@pytest.fixture(scope="module")
-def work(tmp_path_factory):
-    d = tmp_path_factory.mktemp("soak")
-    L.write_keyring(d / "keys.json")
-    return d
+report = L.report_fixture("soak-report.txt", "live soak, short fault run (tests/py/test_live_soak.py)", REPORT)
+work = L.work_fixture("soak")
 
 
 def test_short_fault_run(work):
