@@ -25,6 +25,17 @@ function(run)
   set(_out "${_out}" PARENT_SCOPE)
 endfunction()
 
+# pc_file(<module> <var> [<context>...]): <var> = the path of <module>.pc that pkg-config finds; FATAL_ERROR
+# (with <context>) when it finds none.
+function(pc_file module var)
+  execute_process(COMMAND pkg-config --variable=pcfiledir ${module} OUTPUT_VARIABLE _dir
+                  OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE _rc)
+  if(NOT _rc EQUAL 0 OR NOT EXISTS "${_dir}/${module}.pc")
+    message(FATAL_ERROR "consumer: ${ARGN}pkg-config does not find ${module}.pc")
+  endif()
+  set(${var} "${_dir}/${module}.pc" PARENT_SCOPE)
+endfunction()
+
 run(${CMAKE_COMMAND} --install "${BUILD_DIR}" --prefix "${_prefix}")
 
 # The exported targets and config must not mention a backend library.
@@ -41,13 +52,9 @@ foreach(f ${_pkg_files})
 endforeach()
 
 # pkg-config: libsodium only.
-execute_process(COMMAND pkg-config --variable=pcfiledir libsodium OUTPUT_VARIABLE _pcdir
-                OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE _rc)
-if(NOT _rc EQUAL 0 OR NOT EXISTS "${_pcdir}/libsodium.pc")
-  message(FATAL_ERROR "consumer: pkg-config does not find libsodium.pc")
-endif()
+pc_file(libsodium _sodium_pc)
 file(MAKE_DIRECTORY "${WORK_DIR}/pkgconfig")
-file(COPY "${_pcdir}/libsodium.pc" DESTINATION "${WORK_DIR}/pkgconfig")
+file(COPY "${_sodium_pc}" DESTINATION "${WORK_DIR}/pkgconfig")
 
 set(_args -S "${_here}" -B "${WORK_DIR}/build" -G "${GENERATOR}" "-DCMAKE_PREFIX_PATH=${_prefix}"
           -DCMAKE_BUILD_TYPE=Release)
@@ -69,13 +76,9 @@ message(STATUS "${_out}")
 set(_ppt_files ${_pkg_files})
 list(FILTER _ppt_files INCLUDE REGEX "wampboxPptExtTargets\\.cmake$")
 if(_ppt_files)
-  execute_process(COMMAND pkg-config --variable=pcfiledir nettle OUTPUT_VARIABLE _nettle_pcdir
-                  OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE _rc)
-  if(NOT _rc EQUAL 0 OR NOT EXISTS "${_nettle_pcdir}/nettle.pc")
-    message(FATAL_ERROR "consumer: ppt_ext is installed but pkg-config does not find nettle.pc")
-  endif()
+  pc_file(nettle _nettle_pc "ppt_ext is installed but ")
   file(MAKE_DIRECTORY "${WORK_DIR}/pkgconfig-ppt-ext")
-  file(COPY "${_pcdir}/libsodium.pc" "${_nettle_pcdir}/nettle.pc" DESTINATION "${WORK_DIR}/pkgconfig-ppt-ext")
+  file(COPY "${_sodium_pc}" "${_nettle_pc}" DESTINATION "${WORK_DIR}/pkgconfig-ppt-ext")
   set(_args_ppt ${_args})
   list(REMOVE_AT _args_ppt 2 3)  # -B <dir>
   list(INSERT _args_ppt 2 -B "${WORK_DIR}/build-ppt-ext")
