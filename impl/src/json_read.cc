@@ -81,6 +81,7 @@ class DomConverter {
     ValueBuilder b(input_size, limits, pool);
     b.set_wipe_on_failure(secret);
     stack_.clear();
+    strings_end_ = nullptr;
     put(root, b);
     while (!stack_.empty()) {
       Level& top = stack_.back();
@@ -92,6 +93,7 @@ class DomConverter {
         }
         simdjson::dom::key_value_pair field = *top.oi;
         ++top.oi;
+        note_string(field.key);
         b.text_view(field.key);
         put(field.value, b);  // may push: `top` is not used after this
       } else {
@@ -108,7 +110,18 @@ class DomConverter {
     return b.take();
   }
 
+  /// One past the NUL of the last string (key or value) the last convert()
+  /// passed through, i.e. the end of what simdjson wrote to its string buffer
+  /// (it stores them in document order: 4-byte length, bytes, NUL); nullptr if
+  /// it had none. Meaningful only when convert() returned normally.
+  const char* strings_end() const { return strings_end_; }
+
  private:
+  void note_string(std::string_view s) {
+    const char* end = s.data() + s.size() + 1;
+    if (end > strings_end_) strings_end_ = end;
+  }
+
   struct Level {
     bool is_object;
     simdjson::dom::array::iterator ai, ae;
@@ -139,9 +152,12 @@ class DomConverter {
       case T::DOUBLE:
         b.scalar(Value(e.get_double().value_unsafe()));
         return;
-      case T::STRING:
-        put_string(e.get_string().value_unsafe(), b);
+      case T::STRING: {
+        const std::string_view s = e.get_string().value_unsafe();
+        note_string(s);
+        put_string(s, b);
         return;
+      }
       case T::BOOL:
         b.scalar(Value(e.get_bool().value_unsafe()));
         return;
@@ -153,6 +169,7 @@ class DomConverter {
   }
 
   std::vector<Level> stack_;  // kept between calls by JsonParser
+  const char* strings_end_ = nullptr;
 };
 
 // ---------------------------------------------------------------------------
@@ -525,7 +542,9 @@ struct ReaderState {
   std::size_t buf_cap = 0;      // usable bytes in buf before the padding
   std::size_t dom_cap = 0;      // capacity allocated in parser and doc
   DomConverter converter;       // keeps its iterator stack between calls
-  bool last_ok = false;         // the last parse_into_document succeeded (wipe: tape/strings used)
+  bool last_ok = false;         // the last parse_into_document succeeded (wipe: the tape's length is known)
+  std::size_t strings_used = 0;  // bytes of the string buffer the last parse used, if converted
+  bool strings_known = false;    // the last parse was converted in full, so strings_used is exact
 
   Value parse(std::string_view text, const DecodeLimits& limits, bool secret = false) {
     binary_detail::check_input_size(text.size(), limits, "JSON");
@@ -543,9 +562,14 @@ struct ReaderState {
     std::memset(buf.get() + n, 0, simdjson::SIMDJSON_PADDING);
     simdjson::dom::element root;
     last_ok = false;
+    strings_known = false;
     if (dom_cap >= n && parser.parse_into_document(doc, buf.get(), n, false).get(root) == simdjson::SUCCESS) {
       last_ok = true;
-      return converter.convert(root, n, limits, secret, pool);
+      Value v = converter.convert(root, n, limits, secret, pool);
+      const char* end = converter.strings_end();
+      strings_used = end ? static_cast<std::size_t>(end - reinterpret_cast<const char*>(doc.string_buf.get())) : 0;
+      strings_known = true;
+      return v;
     }
     return SlowParser(std::string_view(buf.get(), n), limits, secret).parse_document();
   }
@@ -554,34 +578,32 @@ struct ReaderState {
   /// between calls: the input copy, simdjson's string buffer (every unescaped
   /// string) and its tape (numbers, string offsets). The structural index
   /// array holds only positions. After a successful parse only the used
-  /// parts are wiped: the tape's root entry gives its length, and strings are
-  /// stored in tape order (4-byte length, bytes, NUL), so the last string
-  /// entry ends the used part of the string buffer. (Wiping whole buffers,
-  /// 8n bytes of tape alone, cost +35..63% instructions per received message
-  /// in bench/gate_driver's receiver paths; see the commit.) Otherwise the
-  /// bound simdjson writes within: tape n + 3 entries, strings 5n/3 + padding.
+  /// parts are wiped: the tape's root entry gives its length, and the
+  /// converter saw every string, so it knows where the used part of the
+  /// string buffer ends. (Wiping whole buffers, 8n bytes of tape alone, cost
+  /// +35..63% instructions per received message in bench/gate_driver's
+  /// receiver paths; see commit ee08f09.) Otherwise the bound simdjson writes
+  /// within: tape n + 3 entries, strings 5n/3 + padding.
+  ///
+  /// (The string end used to be found by scanning the tape backwards for the
+  /// last string entry. But the word after a number entry is the raw 64-bit
+  /// value, which can look like a string entry: a double with top byte 0x22,
+  /// such as 1e-144, sent the scan to a garbage offset and crashed; the
+  /// CPython float differential, scripts/floatdiff.py, found it, and
+  /// JsonParse.WipeAfterNumberThatLooksLikeAString guards it.)
   void wipe(std::size_t n) noexcept {
     if (buf) sodium_memzero(buf.get(), std::min(n, buf_cap));
     if (dom_cap == 0) return;
     const std::size_t m = std::min(n, dom_cap);
     std::size_t tape_used = m + 3;
-    std::size_t strings_used = 5 * m / 3 + simdjson::SIMDJSON_PADDING;
+    std::size_t strings_bound = 5 * m / 3 + simdjson::SIMDJSON_PADDING;
     if (last_ok && doc.tape) {
       tape_used = std::min<std::size_t>(tape_used, (doc.tape[0] & simdjson::internal::JSON_VALUE_MASK) + 1);
-      std::size_t end = 0;
-      for (std::size_t i = tape_used; i-- > 0;) {
-        if ((doc.tape[i] >> 56) == '"') {
-          const std::size_t off = doc.tape[i] & simdjson::internal::JSON_VALUE_MASK;
-          std::uint32_t len;
-          std::memcpy(&len, doc.string_buf.get() + off, sizeof len);
-          end = off + sizeof len + len + 1;
-          break;
-        }
-      }
-      strings_used = std::min(strings_used, end);
+      if (strings_known) strings_bound = std::min(strings_bound, strings_used);
     }
     last_ok = false;
-    if (doc.string_buf && strings_used) sodium_memzero(doc.string_buf.get(), strings_used);
+    strings_known = false;
+    if (doc.string_buf && strings_bound) sodium_memzero(doc.string_buf.get(), strings_bound);
     if (doc.tape) sodium_memzero(doc.tape.get(), tape_used * sizeof(std::uint64_t));
   }
 

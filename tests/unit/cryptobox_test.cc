@@ -4,6 +4,7 @@
 
 #include <array>
 #include <atomic>
+#include <cmath>
 #include <cstdlib>
 #include <new>
 #include <filesystem>
@@ -200,6 +201,23 @@ TEST(Cryptobox, OriginatorSealsResponderOpens) {
   PayloadCodec both(full);
   EXPECT_EQ(both.decode(Role::kOriginator, uri, *enc).args, args);
   EXPECT_EQ(both.decode(Role::kResponder, uri, *enc).args, args);
+}
+
+// A number whose raw bits have top byte 0x22 at the end of the plaintext
+// (kwargs): the decrypted plaintext's parse buffers are wiped after every
+// decode, and that wipe once crashed on it (JsonParse.WipeAfterNumberThatLooksLikeAString).
+TEST(Cryptobox, DecodeWipesAfterNumbersThatLookLikeStringsOnTheTape) {
+  KeyRing ring = ring_with(kPrefix, full_key());
+  PayloadCodec codec(ring);
+  const std::string uri = std::string(kPrefix) + "topic";
+  for (const Value& x : {Value(1e-144), Value(std::ldexp(1.0, 0x220 - 1023)), Value(std::int64_t{0x22FFFFFFFFFFFFFF})}) {
+    const Value args(Array{x}), kwargs(Object{{"a", x}});
+    auto enc = codec.encode(Role::kOriginator, uri, args, kwargs);
+    ASSERT_TRUE(enc);
+    DecodedPayload dec = codec.decode(Role::kResponder, uri, *enc);
+    EXPECT_EQ(dec.args, args);
+    EXPECT_EQ(dec.kwargs, kwargs);
+  }
 }
 
 TEST(Cryptobox, MissingRoleThrowsUnlessAutobahnFallback) {
