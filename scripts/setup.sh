@@ -17,6 +17,8 @@ PACKAGES=(
   # C++ libraries: crypto, serializers, tests, benchmarks
   libsodium-dev libnacl-dev libmsgpack-cxx-dev libsimdjson-dev libcbor-dev libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # float repr digits (JSON writer, header-only)
+  libdragonbox-dev
   # optional crypto backends and reference ciphers (docs/backends.md)
   libcrypto++-dev libbotan-2-dev libssl-dev
   # wampbox::ppt_ext: Keccak-256 for EIP-55 key ids over Nettle's permutation (OpenSSL is libssl-dev above)

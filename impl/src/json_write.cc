@@ -1,5 +1,6 @@
 // JSON as Autobahn|Python writes it (json.dumps with separators=(',', ':'),
 // ensure_ascii=False and its bytes hook). The reader is json_read.cc.
+#include <dragonbox/dragonbox.h>
 #include <simdjson.h>
 #include <sodium.h>
 
@@ -58,17 +59,18 @@ bool valid_utf8_for_write(std::string_view s) {
 template <class Buffer>
 void write_string(std::string_view s, Sink<Buffer>& out) {
   if (!valid_utf8_for_write(s)) throw Error(ErrorCode::kInvalidUtf8, "JSON write: string is not valid UTF-8");
-  out.ensure(s.size() + 2);  // exact unless something needs escaping
-  *out.ptr()++ = '"';
   const char* p = s.data();
   const char* const end = p + s.size();
+  out.ensure(s.size() + 2 + 32);  // the quotes, copy_until_special's slack; more only for escapes
+  char*& o = out.ptr();
+  *o++ = '"';
   for (;;) {
-    const char* q = find_special(p, end);
-    out.write(p, static_cast<std::size_t>(q - p));
+    const char* q = copy_until_special(p, end, o);
+    o += q - p;
     if (q == end) break;
-    auto c = static_cast<unsigned char>(*q);
-    out.ensure(6);
-    char*& o = out.ptr();
+    const auto c = static_cast<unsigned char>(*q);
+    p = q + 1;
+    out.ensure(static_cast<std::size_t>(end - p) + 6 + 1 + 32);  // this escape, the rest, the slack
     if (c == '"' || c == '\\') {
       o[0] = '\\';
       o[1] = static_cast<char>(c);
@@ -77,76 +79,88 @@ void write_string(std::string_view s, Sink<Buffer>& out) {
       std::memcpy(o, kEscapes[c].text, 6);
       o += kEscapes[c].len;
     }
-    p = q + 1;
   }
-  out.put('"');
+  *o++ = '"';
 }
 
 namespace {
 
-/// Python's float.__repr__: the shortest digits that round-trip (std::to_chars
-/// gives the same digits as Python's dtoa mode 0), written in fixed notation
-/// when the decimal exponent is in [-4, 16), else as d.ddde+XX.
+/// Python's float.__repr__ (what json.dumps writes for a float): the shortest
+/// decimal digits that round-trip, then repr's layout: fixed notation when the
+/// decimal exponent x of d.ddd is in [-4, 16), with ".0" when integral;
+/// otherwise d[.ddd]e(+|-)XX with at least two exponent digits. NaN and the
+/// infinities as json.dumps (allow_nan=True) writes them.
+///
+/// The digits come from Dragonbox (Debian's libdragonbox-dev, header-only),
+/// which gives the same digits as CPython's dtoa mode 0 (shortest, nearest to
+/// the exact value, ties to even): tests/floatdiff checks 10^7 doubles against
+/// CPython's repr in the main job and 10^5 in the test command. It replaced
+/// std::to_chars(scientific) plus a re-layout of its text: GCC 12's to_chars
+/// took 48 ns CPU per double of the bench's `numbers` shape, to_decimal 13 ns
+/// (/tmp microbenchmark over 2000 uniform(-1e9, 1e9) doubles, -O2), and the
+/// `numbers` sender at 64 KiB spent 32% of its time in libstdc++'s to_chars
+/// (perf, path/sender/json/PUBLISH/numbers/65536); docs/performance.md has the
+/// path ratios before and after.
 template <class Buffer>
-void write_double(double d, Sink<Buffer>& out) {
-  if (std::isnan(d)) {
-    out.write("NaN", 3);
-    return;
-  }
-  if (std::isinf(d)) {
-    if (d > 0) {
-      out.write("Infinity", 8);
-    } else {
-      out.write("-Infinity", 9);
-    }
-    return;
-  }
-  char sci[48];
-  auto r = std::to_chars(sci, sci + sizeof sci, d, std::chars_format::scientific);
-  // sci = [-]D[.DDDD]e(+|-)XX[X]
-  const char* p = sci;
-  const char* const end = r.ptr;
-  const char* e = static_cast<const char*>(std::memchr(sci, 'e', static_cast<std::size_t>(end - sci)));
-  int exp = 0;
-  for (const char* x = e + 2; x < end; ++x) exp = exp * 10 + (*x - '0');
-  if (e[1] == '-') exp = -exp;
-  if (exp < -4 || exp >= 16) {
-    // to_chars' scientific form already matches repr: at least two exponent
-    // digits with an explicit sign, no trailing zeros in the mantissa.
-    out.write(sci, static_cast<std::size_t>(end - sci));
-    return;
-  }
-  char digits[24];
-  int nd = 0;
-  bool negative = *p == '-';
-  if (negative) ++p;
-  for (; p < e; ++p) {
-    if (*p != '.') digits[nd++] = *p;
-  }
-  out.ensure(32);  // sign + at most 17 digits + 4 leading "0.000" + ".0"
+WAMPBOX_JSON_INLINE void write_double(double d, Sink<Buffer>& out) {
+  out.ensure(40);  // "-0.000" + 17 digits, and store_last_digits writes past the end
   char*& o = out.ptr();
-  if (negative) *o++ = '-';
-  if (exp >= 0) {
-    int int_len = exp + 1;
-    if (nd <= int_len) {
-      std::memcpy(o, digits, static_cast<std::size_t>(nd));
-      o += nd;
-      for (int i = nd; i < int_len; ++i) *o++ = '0';
-      *o++ = '.';
-      *o++ = '0';
+  if (!std::isfinite(d)) {
+    if (std::isnan(d)) {
+      std::memcpy(o, "NaN", 3);
+      o += 3;
+    } else if (d > 0) {
+      std::memcpy(o, "Infinity", 8);
+      o += 8;
     } else {
-      std::memcpy(o, digits, static_cast<std::size_t>(int_len));
-      o += int_len;
-      *o++ = '.';
-      std::memcpy(o, digits + int_len, static_cast<std::size_t>(nd - int_len));
-      o += nd - int_len;
+      std::memcpy(o, "-Infinity", 9);
+      o += 9;
     }
-  } else {
-    *o++ = '0';
-    *o++ = '.';
-    for (int i = 0; i < -exp - 1; ++i) *o++ = '0';
-    std::memcpy(o, digits, static_cast<std::size_t>(nd));
-    o += nd;
+    return;
+  }
+  if (std::signbit(d)) *o++ = '-';
+  if (d == 0) {
+    std::memcpy(o, "0.0", 3);
+    o += 3;
+    return;
+  }
+  const auto dec = jkj::dragonbox::to_decimal(d, jkj::dragonbox::policy::sign::ignore);
+  const Digits g = make_digits(dec.significand);
+  const int n = g.n;
+  const int x = n - 1 + dec.exponent;  // d = D.DDD * 10^x
+  if (x < -4 || x >= 16) {             // D[.DDD]e(+|-)XX
+    store_last_digits(g, n, o + 1);
+    o[0] = o[1];
+    if (n > 1) {
+      o[1] = '.';
+      o += n + 1;
+    } else {
+      o += 1;
+    }
+    *o++ = 'e';
+    *o++ = x < 0 ? '-' : '+';
+    const unsigned ax = static_cast<unsigned>(x < 0 ? -x : x);  // 5..324
+    if (ax >= 100) *o++ = static_cast<char>('0' + ax / 100);
+    std::memcpy(o, kDigitPairs + 2 * (ax % 100), 2);
+    o += 2;
+  } else if (x < 0) {  // 0.000DDD
+    std::memcpy(o, "0.0000", 6);
+    o += 1 - x;
+    store_last_digits(g, n, o);
+    o += n;
+  } else if (n <= x + 1) {  // DDD000.0
+    store_last_digits(g, n, o);
+    o += n;
+    std::memset(o, '0', 16);
+    o += x + 1 - n;
+    std::memcpy(o, ".0", 2);
+    o += 2;
+  } else {  // DDD.DDD: all digits, then the fraction again one to the right
+    const int k = x + 1;
+    store_last_digits(g, n, o);
+    store_last_digits(g, n - k, o + k + 1);
+    o[k] = '.';
+    o += n + 1;
   }
 }
 
