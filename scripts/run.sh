@@ -15,6 +15,10 @@
 #   selfcheck   wampbox keygen, a seal/open round trip, the worked example
 #   crosscheck  pytest -k crosscheck: every message type x serializer x payload
 #               vs Autobahn; writes OUT/crosscheck.{json,md}
+#   floatdiff   scripts/floatdiff.py: 10^7 doubles through wampbox's JSON writer
+#               vs CPython's repr and 10^7 number tokens through both JSON
+#               read paths vs float() (FLOATDIFF_COUNT to change);
+#               OUT/floatdiff/summary.json
 #   conformance scripts/conformance.sh: the corpus against wampbox, Autobahn,
 #               PyNaCl, tweetnacl-js, libsodium-js; OUT/conformance/ (JSON,
 #               JUnit, HTML per adapter, matrix.html, summary.txt), and the
@@ -55,7 +59,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 # backends before bench: the bench stage's goals include the multi-buffer backend's, from the same run.
-STAGES=(setup selfcheck crosscheck conformance backends bench live-bench live-soak fuzz)
+STAGES=(setup selfcheck crosscheck floatdiff conformance backends bench live-bench live-soak fuzz)
 
 OUT="out"
 SELECTED=""
@@ -133,6 +137,10 @@ stage_crosscheck() {
     say "report: ${OUT#"$ROOT"/}/crosscheck.md, crosscheck.json; log: crosscheck.log"
   fi
   return $rc
+}
+
+stage_floatdiff() {
+  "$PYTHON" scripts/floatdiff.py --count "${FLOATDIFF_COUNT:-10000000}" --out "$OUT/floatdiff"
 }
 
 stage_conformance() {
