@@ -7,8 +7,9 @@
 //             byte: refused with the output zeroed.
 // The documented wrong results (docs/backends.md, tests/unit/backend_test.cc
 // kKnownDeviations) are recognised and skipped, not reported again: nacl's
-// X25519 for u (bit 255 masked) in [p-30, p+4]; botan's Poly1305 tag exactly
-// libsodium's + 5 mod 2^128. Anything else different aborts.
+// X25519 for u (bit 255 masked) in [p-30, p+4] and, found by this target's
+// 300 s run (docs/fuzzing.md, finding 5), just below 2^254; botan's Poly1305
+// tag exactly libsodium's + 5 mod 2^128. Anything else different aborts.
 #include <sodium.h>
 
 #include <algorithm>
@@ -40,6 +41,17 @@ bool NearP(const Key32& pk) {
     if (u[i] != 0xff) return false;
   }
   return u[31] == 0x7f && u[0] >= 0xcf && u[0] <= 0xf1;
+}
+
+// u = pk with bit 255 cleared; true if 2^254-64 <= u < 2^254. NaCl's donna_c64
+// is wrong for most of these valid keys (fuzz/crashers/fuzz_backends/: u =
+// 2^254-19; a probe of 2^251..2^254 minus 0..48 found wrong outputs only below
+// 2^254, 32-33 of 48 values depending on the secret key).
+bool Below2To254(const Key32& pk) {
+  for (int i = 1; i < 31; ++i) {
+    if (pk[i] != 0xff) return false;
+  }
+  return (pk[31] & 0x7f) == 0x3f && pk[0] >= 0xc0;
 }
 
 // tag == want + 5 mod 2^128 (little-endian 16-byte numbers)?
@@ -77,7 +89,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Key32 k_ref{}, k{};
   const bool ok_ref = ref.beforenm(k_ref, pk, sk);
   const bool ok = b.beforenm(k, pk, sk);
-  const bool known_x25519 = b.name() == "nacl" && NearP(pk);
+  const bool known_x25519 = b.name() == "nacl" && (NearP(pk) || Below2To254(pk));
   if (ok_ref && !known_x25519) {
     fuzz::Check(ok, "a backend refuses a public key libsodium accepts");
     fuzz::Check(k == k_ref, "a backend's beforenm differs from libsodium's");
