@@ -184,7 +184,7 @@ void Router::on_frame(std::uint64_t peer_id, Bytes&& frame) {
     auto type = transport::peek_message_type(frame, ser);
     if (type && transport::is_payload_type(*type)) {
       if (!peer.established) throw Error(ErrorCode::kProtocolError, "message before WELCOME");
-      Message m = decode_frame(frame, ser);
+      Message m = decode_frame(frame, ser, options_.decode_limits);
       switch (m.type) {
         case MessageType::kPublish: return publish(peer, std::move(m));
         case MessageType::kCall: return call(peer, std::move(m));

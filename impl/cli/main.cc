@@ -335,11 +335,15 @@ std::optional<Role> parse_role(const Args& a) {
 // I/O
 // ---------------------------------------------------------------------------
 
-// Reads at most DecodeLimits::max_frame_bytes + 1 bytes: a larger input is
-// refused with limit_exceeded before it is read into memory (every input of
-// the CLI, a frame, a keyring or a JSON value, is decoded with the defaults).
+// The CLI's decode policy for every input (a frame, a keyring or a JSON
+// value): the library's documented defaults (wampbox/limits.h), passed
+// explicitly so that this is the one place to change them.
+const DecodeLimits kCliLimits{};
+
+// Reads at most kCliLimits.max_frame_bytes + 1 bytes: a larger input is
+// refused with limit_exceeded before it is read into memory.
 std::string read_bounded(std::istream& in, const std::string& name) {
-  const std::size_t limit = DecodeLimits{}.max_frame_bytes;
+  const std::size_t limit = kCliLimits.max_frame_bytes;
   std::string data;
   char chunk[65536];
   while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
@@ -431,7 +435,7 @@ std::string serializer_hint(const Bytes& f, Serializer given, bool hex_input) {
   for (Serializer other : {Serializer::kJson, Serializer::kMsgPack, Serializer::kCbor}) {
     if (other == given) continue;
     try {
-      (void)decode_frame(f, other);
+      (void)decode_frame(f, other, kCliLimits);
       const char* name = other == Serializer::kJson ? "JSON" : other == Serializer::kMsgPack ? "MessagePack" : "CBOR";
       return "this looks like " + std::string(name) + " (it decodes with --serializer " +
              std::string(to_string(other)) + ")";
@@ -469,7 +473,7 @@ std::string serializer_hint(const Bytes& f, Serializer given, bool hex_input) {
 // decode_frame, with serializer_hint appended to the error message.
 Message decode_with_hint(const Bytes& frame, Serializer ser, bool hex_input) {
   try {
-    return decode_frame(frame, ser);
+    return decode_frame(frame, ser, kCliLimits);
   } catch (const Error& e) {
     const std::string hint = serializer_hint(frame, ser, hex_input);
     if (hint.empty()) throw;

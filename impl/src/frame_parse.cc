@@ -268,16 +268,16 @@ Value parse_frame_value(std::span<const std::uint8_t> frame, Serializer s, const
   throw Error(ErrorCode::kInvalidArgument, "unknown serializer");
 }
 
-Value parse_frame_value(std::span<const std::uint8_t> frame, Serializer s) {
+Value parse_frame_value(std::span<const std::uint8_t> frame, Serializer s, const DecodeLimits& limits) {
   switch (s) {
     case Serializer::kJson: {
       thread_local JsonParser parser;
       // An empty span may have a null data(); hand the parser a real pointer.
-      if (frame.empty()) return parser.parse(std::string_view("", 0));
-      return parser.parse(std::string_view(reinterpret_cast<const char*>(frame.data()), frame.size()));
+      if (frame.empty()) return parser.parse(std::string_view("", 0), limits);
+      return parser.parse(std::string_view(reinterpret_cast<const char*>(frame.data()), frame.size()), limits);
     }
-    case Serializer::kMsgPack: return msgpack_parse(frame);
-    case Serializer::kCbor: return cbor_parse(frame);
+    case Serializer::kMsgPack: return msgpack_parse(frame, limits);
+    case Serializer::kCbor: return cbor_parse(frame, limits);
   }
   throw Error(ErrorCode::kInvalidArgument, "unknown serializer");
 }
@@ -395,7 +395,11 @@ void message_from_tree(Value& root, Message& m) {
 }  // namespace
 
 Message decode_frame(std::span<const std::uint8_t> frame, Serializer s) {
-  Value root = parse_frame_value(frame, s);
+  return decode_frame(frame, s, DecodeLimits{});
+}
+
+Message decode_frame(std::span<const std::uint8_t> frame, Serializer s, const DecodeLimits& limits) {
+  Value root = parse_frame_value(frame, s, limits);
   Message m;
   message_from_tree(root, m);
   return m;
@@ -412,6 +416,11 @@ FrameContext::FrameContext(FrameContext&&) noexcept = default;
 FrameContext& FrameContext::operator=(FrameContext&&) noexcept = default;
 
 void decode_frame_into(std::span<const std::uint8_t> frame, Serializer s, Message& out, FrameContext& ctx) {
+  decode_frame_into(frame, s, out, ctx, DecodeLimits{});
+}
+
+void decode_frame_into(std::span<const std::uint8_t> frame, Serializer s, Message& out, FrameContext& ctx,
+                       const DecodeLimits& limits) {
   if (!ctx.impl_) ctx.impl_ = std::make_unique<FrameContext::Impl>();
   binary_detail::ValuePool& pool = ctx.impl_->pool;
   // The previous message's storage goes into the pool, in the order the
@@ -433,7 +442,7 @@ void decode_frame_into(std::span<const std::uint8_t> frame, Serializer s, Messag
     ~RecycleTree() { pool.recycle(root); }
   } tree{pool, Value()};
   try {
-    tree.root = parse_frame_value(frame, s, DecodeLimits{}, ctx.impl_->json, pool);
+    tree.root = parse_frame_value(frame, s, limits, ctx.impl_->json, pool);
     message_from_tree(tree.root, out);
   } catch (...) {
     pool.recycle_members(out.options);

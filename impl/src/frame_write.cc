@@ -304,11 +304,21 @@ void write_frame(W& w, const Message& m) {
     case MessageType::kResult: fixed = 3; break;
     case MessageType::kError: fixed = 5; break;
   }
+  // Round trip (decode_frame must read back what is written; issue 11 item
+  // 8): Autobahn's marshal() writes two PUBLISH shapes that Publish.parse
+  // rejects or misreads, so they are normalised (frame.h says so):
+  //  - args str/bytes (Publish.parse takes them only with ArgumentsKw after
+  //    them; alone, a str is refused as a payload and bytes become one): the
+  //    ArgumentsKw element is always written, {} when kwargs is empty/absent;
+  //  - args absent/None before kwargs (Publish.parse refuses None): [].
+  const bool publish = m.type == MessageType::kPublish;
+  const bool publish_scalar_args = publish && m.args && (m.args->kind() == Value::Kind::kString ||
+                                                         m.args->kind() == Value::Kind::kBinary);
   std::size_t extra = 0;
   bool write_args = false, write_kwargs = false;
   if (payload_form) {
     extra = 1;
-  } else if (m.kwargs && truthy(*m.kwargs)) {
+  } else if ((m.kwargs && truthy(*m.kwargs)) || publish_scalar_args) {
     write_args = write_kwargs = true;
     extra = 2;
   } else if (m.args && truthy(*m.args)) {
@@ -351,13 +361,23 @@ void write_frame(W& w, const Message& m) {
     w.binary(*m.payload);
   } else {
     if (write_args) {
-      if (m.args) {
+      if (m.args && !m.args->is_null()) {
         w.value(*m.args);
+      } else if (publish) {
+        static const Value kEmptyArray{Array{}};
+        w.value(kEmptyArray);
       } else {
-        w.value(Value());  // Autobahn writes args=None as null before kwargs
+        w.value(Value());  // Autobahn writes args=None as null before kwargs (accepted by all but PUBLISH)
       }
     }
-    if (write_kwargs) w.value(*m.kwargs);
+    if (write_kwargs) {
+      if (m.kwargs && !m.kwargs->is_null()) {
+        w.value(*m.kwargs);
+      } else {
+        static const Value kEmptyObject{Object{}};
+        w.value(kEmptyObject);
+      }
+    }
   }
   w.end_array();
 }

@@ -608,3 +608,21 @@ def test_ppt_keys_eip55_ids(wampbox, tmp_path):
     bad_frame = frame.replace(eip.encode(), _flip_case(eip).encode())
     res = wampbox.run("open", "--serializer", "json", "--ppt-keys", store, "--role", "responder", "-", input=bad_frame)
     assert_failed(res, 3, "bad_key_id")
+
+
+# -- decode limits: the CLI reads frames within DecodeLimits' defaults ---------------------
+
+# A PUBLISH whose Arguments holds 2^20 + 1 zeros (over max_elements = 2^20), about 1-2 MB.
+N_OVER = (1 << 20) + 1
+OVER_ELEMENTS = {
+    "msgpack": b"\x95\x10\x01\x80\xa1t\xdd" + N_OVER.to_bytes(4, "big") + b"\x00" * N_OVER,
+    "cbor": b"\x85\x10\x01\xa0\x61t\x9a" + N_OVER.to_bytes(4, "big") + b"\x00" * N_OVER,
+    "json": b'[16,1,{},"t",[' + b"0," * (N_OVER - 1) + b"0]]",
+}
+
+
+@pytest.mark.parametrize("ser", SERS)
+def test_frame_over_decode_limits(wampbox, keyring_file, ser):
+    frame = OVER_ELEMENTS[ser]
+    assert_failed(wampbox.inspect(frame, ser), 3, "limit_exceeded")
+    assert_failed(wampbox.open(frame, ser, keyring_file, uri="t", role="responder"), 3, "limit_exceeded")

@@ -28,9 +28,13 @@ import livelib as L  # noqa: E402
 import soak  # noqa: E402
 
 REPORT = []
-# Payload messages (PUBLISH, ...) are read by the frame codec, whose limits overload
-# (decode_frame(..., DecodeLimits)) the router uses once it exists.
-PAYLOAD_CASES = ()
+# Payload messages (PUBLISH, ...) are read by the frame codec: decode_frame(..., DecodeLimits)
+# with the router's limits. [16, 1, {}, uri, [0] * 60] has 5 + 1 + 60 = 66 values > 64; depth:
+# the frame's list, Arguments, then 15 lists = 17 > 16. (Added by the api helper for issue 11 item 4.)
+PAYLOAD_CASES = (
+    ("PUBLISH with 66 values", [16, 1, {}, "com.example.soak.limits", [0] * 60], "max_elements"),
+    ("PUBLISH 17 deep", [16, 2, {}, "com.example.soak.limits", [[[[[[[[[[[[[[[[0]]]]]]]]]]]]]]]]], "nesting"),
+)
 
 
 report = L.report_fixture("soak-report.txt", "live soak, short fault run (tests/py/test_live_soak.py)", REPORT)

@@ -156,6 +156,38 @@ TEST(Limits, LargeJsonArraysOfZeros) {
               fast / kMiB, fallback / kMiB, bound / kMiB);
 }
 
+// decode_frame's limits overload (what wampbox-router passes its
+// --max-message/--max-depth/--max-elements through): each cap applies to the
+// frame, in every serializer, and the frame at the cap still decodes.
+TEST(Limits, DecodeFrameTakesTheCallersLimits) {
+  Message m;
+  m.type = MessageType::kPublish;
+  m.request = 1;
+  m.uri = "com.example.t";
+  m.args = Value(Array{Value(1), Value(2), Value(3), Value(Array{Value(Array{Value(4)})})});
+  // Values: the frame's list, 16, 1, {}, the URI, args (1), 1, 2, 3, two lists and 4: 12. Depth: 4.
+  for (Serializer s : {Serializer::kJson, Serializer::kMsgPack, Serializer::kCbor}) {
+    SCOPED_TRACE(std::string(to_string(s)));
+    const Bytes frame = encode_frame(m, s);
+    DecodeLimits l;
+    l.max_elements = 12;
+    l.max_depth = 4;
+    l.max_frame_bytes = frame.size();
+    EXPECT_EQ(decode_frame(frame, s, l), decode_frame(frame, s));
+    l.max_elements = 11;
+    EXPECT_EQ(code_of([&] { (void)decode_frame(frame, s, l); }), ErrorCode::kLimitExceeded);
+    l.max_elements = 12;
+    l.max_depth = 3;
+    EXPECT_EQ(code_of([&] { (void)decode_frame(frame, s, l); }), ErrorCode::kParseError);
+    l.max_depth = 4;
+    l.max_frame_bytes = frame.size() - 1;
+    EXPECT_EQ(code_of([&] { (void)decode_frame(frame, s, l); }), ErrorCode::kLimitExceeded);
+    l.max_frame_bytes = frame.size();
+    l.max_string_bytes = m.uri.size() - 1;
+    EXPECT_EQ(code_of([&] { (void)decode_frame(frame, s, l); }), ErrorCode::kLimitExceeded);
+  }
+}
+
 TEST(Limits, EveryCapIsEnforcedByEveryReader) {
   DecodeLimits l;
   l.max_frame_bytes = 8;

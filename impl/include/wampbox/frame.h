@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "wampbox/limits.h"
 #include "wampbox/value.h"
 
 namespace wampbox {
@@ -72,7 +73,19 @@ struct Message {
 /// inconsistent Message (e.g. both payload and args) and Error(kUnencodable)
 /// for values the serializer cannot carry. As Autobahn's `if self.payload:`,
 /// an empty payload is written in the plain form (no payload element and no
-/// enc_* attributes). `uri` is not written for types whose frame has none.
+/// enc_* attributes; enc_* keys in the options of a Message without a
+/// payload are never written, as Autobahn writes them only with one). `uri`
+/// is not written for types whose frame has none.
+///
+/// Round trip: decode_frame accepts every frame this writes (tests/unit
+/// message_test FrameRoundTrip.*, fuzz/fuzz_frame). Where Autobahn's marshal()
+/// would write a PUBLISH its own parser rejects or misreads, the frame is
+/// normalised instead: args absent or null before non-empty kwargs are
+/// written as [] (Autobahn: null), and args a string or binary (which
+/// Autobahn's PUBLISH accepts only with ArgumentsKw after it) are always
+/// followed by kwargs, {} when absent or empty. Decoding such a frame gives
+/// back args [] / kwargs {} where the Message had none. Other types take args
+/// only as an array or null (Error(kInvalidArgument) otherwise).
 void encode_frame_into(const Message& m, Serializer s, Bytes& out);
 Bytes encode_frame(const Message& m, Serializer s);
 
@@ -89,7 +102,14 @@ Bytes encode_frame(const Message& m, Serializer s);
 /// PUBLISH taking str/bytes args and kwargs, and the URI pattern
 /// ^([^\s.#]+\.)*([^\s.#]+)$ with Python's \s (Unicode spaces) and `$` (a final
 /// "\n" is accepted). Unknown Options keys are kept as they are.
-Message decode_frame(std::span<const std::uint8_t> frame, Serializer s);
+///
+/// The frame is read within `limits` (wampbox/limits.h): a frame over one
+/// throws Error(kLimitExceeded) before the memory is spent (too deep nesting:
+/// Error(kParseError), as in Python). The overload without `limits` uses the
+/// defaults. A receiver of untrusted frames sets its policy there: the
+/// router's --max-message/--max-depth/--max-elements, the CLI's defaults.
+[[nodiscard]] Message decode_frame(std::span<const std::uint8_t> frame, Serializer s);
+[[nodiscard]] Message decode_frame(std::span<const std::uint8_t> frame, Serializer s, const DecodeLimits& limits);
 
 /// Storage decode_frame_into reuses from one frame to the next: the JSON
 /// parser's buffers and the strings, containers and payload bytes of earlier
@@ -104,7 +124,8 @@ class FrameContext {
   FrameContext& operator=(const FrameContext&) = delete;
 
  private:
-  friend void decode_frame_into(std::span<const std::uint8_t> frame, Serializer s, Message& out, FrameContext& ctx);
+  friend void decode_frame_into(std::span<const std::uint8_t> frame, Serializer s, Message& out, FrameContext& ctx,
+                                const DecodeLimits& limits);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
@@ -112,7 +133,10 @@ class FrameContext {
 /// decode_frame into `out` (replaced; on an error it is left empty), reusing
 /// the storage of what `out` held before and of `ctx`: decoding a stream of
 /// frames of one shape into the same `out` and `ctx` allocates nothing once
-/// they have seen the largest of them. Same checks and errors as decode_frame.
+/// they have seen the largest of them. Same checks and errors as decode_frame,
+/// within `limits` (the defaults without it).
 void decode_frame_into(std::span<const std::uint8_t> frame, Serializer s, Message& out, FrameContext& ctx);
+void decode_frame_into(std::span<const std::uint8_t> frame, Serializer s, Message& out, FrameContext& ctx,
+                       const DecodeLimits& limits);
 
 }  // namespace wampbox
