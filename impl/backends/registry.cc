@@ -15,19 +15,19 @@ void register_optional_backends() {
   // register_backend() ignores a name that is already registered, so a second
   // call changes nothing.
 #ifdef WAMPBOX_HAVE_BACKEND_NACL
-  register_backend(backends::nacl());
+  (void)register_backend(backends::nacl());
 #endif
 #ifdef WAMPBOX_HAVE_BACKEND_CRYPTOPP
-  register_backend(backends::cryptopp());
+  (void)register_backend(backends::cryptopp());
 #endif
 #ifdef WAMPBOX_HAVE_BACKEND_CRYPTOPP_TWEETNACL
-  register_backend(backends::cryptopp_tweetnacl());
+  (void)register_backend(backends::cryptopp_tweetnacl());
 #endif
 #ifdef WAMPBOX_HAVE_BACKEND_BOTAN
-  register_backend(backends::botan());
+  (void)register_backend(backends::botan());
 #endif
 #ifdef WAMPBOX_HAVE_BACKEND_XSALSA_MB
-  register_backend(backends::xsalsa_mb());
+  (void)register_backend(backends::xsalsa_mb());
 #endif
 }
 

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <mutex>
 #include <string>
+#include <system_error>
 
 #include "wampbox/error.h"
 
@@ -161,7 +162,14 @@ Registry& registry() noexcept {
 
 bool register_backend(const CryptoBackend& backend) noexcept {
   Registry& r = registry();
-  std::lock_guard<std::mutex> lock(r.add);
+  // std::mutex::lock may throw std::system_error (EDEADLK, ...), which must
+  // not reach this noexcept boundary: the backend is then not registered.
+  std::unique_lock<std::mutex> lock(r.add, std::defer_lock);
+  try {
+    lock.lock();
+  } catch (const std::system_error&) {
+    return false;
+  }
   const std::size_t n = r.n.load(std::memory_order_relaxed);
   for (std::size_t i = 0; i < n; ++i) {
     if (r.list[i]->name() == backend.name()) return false;

@@ -369,6 +369,14 @@ void PayloadCodec::open_decrypted(std::string_view envelope_uri, std::string_vie
 }
 
 DecodedPayload PayloadCodec::decode(Role role, std::string_view envelope_uri, const EncodedPayload& payload) const {
+  std::optional<std::string_view> enc_key;
+  if (payload.enc_key) enc_key = *payload.enc_key;
+  return decode(role, envelope_uri, payload.enc_algo, payload.enc_serializer, payload.payload, enc_key);
+}
+
+DecodedPayload PayloadCodec::decode(Role role, std::string_view envelope_uri, std::string_view enc_algo,
+                                    std::string_view enc_serializer, std::span<const std::uint8_t> payload,
+                                    std::optional<std::string_view> enc_key) const {
   // open_into with a context per thread, cleared (wiped) after every call so
   // that only the returned values outlive it; a huge payload gets a context
   // of its own, so that the thread's does not keep its buffers.
@@ -379,14 +387,12 @@ DecodedPayload PayloadCodec::decode(Role role, std::string_view envelope_uri, co
   };
   auto run = [&](OpenContext& ctx) {
     ClearAfter clear{ctx};
-    std::optional<std::string_view> enc_key;
-    if (payload.enc_key) enc_key = *payload.enc_key;
-    open_into(role, envelope_uri, payload.enc_algo, payload.enc_serializer, payload.payload, ctx, enc_key);
+    open_into(role, envelope_uri, enc_algo, enc_serializer, payload, ctx, enc_key);
     // args/kwargs are shared with the context's document, not copied: clear()
     // leaves shared containers to their other owner (this result).
     return DecodedPayload{std::string(ctx.uri()), ctx.args(), ctx.kwargs()};
   };
-  if (payload.payload.size() > kThreadContextMaxPayload) {
+  if (payload.size() > kThreadContextMaxPayload) {
     OpenContext ctx;
     return run(ctx);
   }

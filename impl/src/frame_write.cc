@@ -305,14 +305,13 @@ void write_frame(W& w, const Message& m) {
     case MessageType::kError: fixed = 5; break;
   }
   // Round trip (decode_frame must read back what is written; issue 11 item
-  // 8): Autobahn's marshal() writes two PUBLISH shapes that Publish.parse
-  // rejects or misreads, so they are normalised (frame.h says so):
-  //  - args str/bytes (Publish.parse takes them only with ArgumentsKw after
-  //    them; alone, a str is refused as a payload and bytes become one): the
-  //    ArgumentsKw element is always written, {} when kwargs is empty/absent;
-  //  - args absent/None before kwargs (Publish.parse refuses None): [].
-  const bool publish = m.type == MessageType::kPublish;
-  const bool publish_scalar_args = publish && m.args && (m.args->kind() == Value::Kind::kString ||
+  // 8): PUBLISH args str/bytes are taken by Publish.parse only with
+  // ArgumentsKw after them (alone, a str is refused as a payload and bytes
+  // become one), so the ArgumentsKw element is always written for them, {}
+  // when kwargs is empty or absent (Autobahn's marshal() leaves it off; frame.h
+  // says so). Args None before kwargs stay null, byte for byte as marshal()
+  // (corpus frame_seal vectors); decode_frame accepts that PUBLISH shape.
+  const bool publish_scalar_args = m.type == MessageType::kPublish && m.args && (m.args->kind() == Value::Kind::kString ||
                                                          m.args->kind() == Value::Kind::kBinary);
   std::size_t extra = 0;
   bool write_args = false, write_kwargs = false;
@@ -361,13 +360,10 @@ void write_frame(W& w, const Message& m) {
     w.binary(*m.payload);
   } else {
     if (write_args) {
-      if (m.args && !m.args->is_null()) {
+      if (m.args) {
         w.value(*m.args);
-      } else if (publish) {
-        static const Value kEmptyArray{Array{}};
-        w.value(kEmptyArray);
       } else {
-        w.value(Value());  // Autobahn writes args=None as null before kwargs (accepted by all but PUBLISH)
+        w.value(Value());  // Autobahn writes args=None as null before kwargs
       }
     }
     if (write_kwargs) {

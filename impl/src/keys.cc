@@ -7,22 +7,23 @@
 #include <string>
 
 #include "wampbox/backend.h"
+#include "sodium_internal.h"
 #include "wampbox/error.h"
 
 namespace wampbox {
+
+void internal::ensure_sodium() {
+  static const bool ok = sodium_init() >= 0;
+  if (!ok) throw Error(ErrorCode::kInvalidArgument, "libsodium failed to initialise (sodium_init)");
+}
+
 namespace {
 
 static_assert(kKeyBytes == crypto_box_PUBLICKEYBYTES && kKeyBytes == crypto_box_SECRETKEYBYTES &&
               kKeyBytes == crypto_box_BEFORENMBYTES);
 static_assert(kNonceBytes == crypto_box_NONCEBYTES && kMacBytes == crypto_box_MACBYTES);
 
-// sodium_init() once, thread-safely (function-local static). It is cheap to
-// call again, but it must have completed before the CSPRNG or the
-// runtime-dispatched primitives are used.
-void ensure_sodium() {
-  static const bool ok = sodium_init() >= 0;
-  if (!ok) throw Error(ErrorCode::kInvalidArgument, "libsodium failed to initialise (sodium_init)");
-}
+using internal::ensure_sodium;
 
 constexpr std::size_t kBase64KeyChars = 44;  // 4 * ceil(32 / 3), one '=' of padding
 constexpr std::size_t kHexKeyChars = 2 * kKeyBytes;

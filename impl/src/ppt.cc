@@ -584,7 +584,7 @@ namespace {
 const Key& key_for(const KeyRing& ring, std::string_view uri, Role role) {
   const Key* key = ring.find(uri);
   if (!key) throw Error(ErrorCode::kNoKey, "no key for URI '" + std::string(uri) + "'");
-  if (!key->has_role(role)) key->shared(role);  // throws kMissingRole with the details
+  if (!key->has_role(role)) (void)key->shared(role);  // throws kMissingRole with the details
   return *key;
 }
 

@@ -167,7 +167,7 @@ Message PptKeyStore::seal_core(Role role, const Message& plain, std::string_view
   const Impl::Table::Group* g = impl_->table.longest(key_uri);
   const Impl::Slot* e = g ? Impl::Table::current(*g) : nullptr;
   if (!e) throw Error(ErrorCode::kNoKey, "no current PPT key for URI '" + std::string(key_uri) + "'");
-  if (e->pair && !e->pair->has_role(role)) e->pair->shared(role);  // throws kMissingRole with the details
+  if (e->pair && !e->pair->has_role(role)) (void)e->pair->shared(role);  // throws kMissingRole with the details
   PptAttributes attrs;
   attrs.scheme = std::string(kPptSchemeWamp);
   attrs.serializer = "cbor";
@@ -195,7 +195,7 @@ Message PptKeyStore::open(Role role, const Message& m, std::optional<std::string
     e = Impl::Table::current(*g);
     if (!e) throw Error(ErrorCode::kNoKey, "no current PPT key for URI '" + std::string(key_uri) + "'");
   }
-  if (e->pair && !e->pair->has_role(role)) e->pair->shared(role);  // kMissingRole
+  if (e->pair && !e->pair->has_role(role)) (void)e->pair->shared(role);  // kMissingRole
   const auto key = e->key_bytes(role);
   return ppt_unwrap(m, &key, crypto_, attrs_out);
 }

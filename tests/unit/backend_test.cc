@@ -318,7 +318,7 @@ TEST_P(BackendApi, PayloadCodecWorkedExample) {
   EXPECT_EQ(codec.decode(Role::kResponder, "com.myapp.encrypted.y", *theirs).uri, "com.myapp.encrypted.y");
   theirs->payload[kNonceBytes] ^= 1;
   try {
-    codec.decode(Role::kResponder, "com.myapp.encrypted.y", *theirs);
+    (void)codec.decode(Role::kResponder, "com.myapp.encrypted.y", *theirs);
     ADD_FAILURE() << "a flipped tag bit decoded";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kDecryptFailed);

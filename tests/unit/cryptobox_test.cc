@@ -311,9 +311,9 @@ TEST(Cryptobox, WrongKeyFailsToDecrypt) {
 
 TEST(Cryptobox, LowOrderPublicKeyIsAnInvalidKey) {
   const std::string zeros(64, '0');
-  EXPECT_EQ(error_of([&] { Key::from_parts(parts(kOriginatorPriv, std::nullopt, std::nullopt, zeros)); }).code(),
+  EXPECT_EQ(error_of([&] { (void)Key::from_parts(parts(kOriginatorPriv, std::nullopt, std::nullopt, zeros)); }).code(),
             ErrorCode::kInvalidKey);
-  EXPECT_EQ(error_of([&] { Key::from_parts(parts(std::nullopt, zeros, kResponderPriv, std::nullopt)); }).code(),
+  EXPECT_EQ(error_of([&] { (void)Key::from_parts(parts(std::nullopt, zeros, kResponderPriv, std::nullopt)); }).code(),
             ErrorCode::kInvalidKey);
 }
 
@@ -334,6 +334,40 @@ TEST(Cryptobox, UriMismatch) {
   no_check.check_uri = false;
   PayloadCodec unchecked(ring, no_check);
   EXPECT_EQ(unchecked.decode(Role::kResponder, b, *enc).uri, a);
+}
+
+// The span form of decode (issue 11 item 6): a payload that sits inside a
+// larger buffer (here between junk bytes, as in a received frame) decodes in
+// place, with decode's result and decode's errors.
+TEST(Cryptobox, DecodeFromASpanInsideABuffer) {
+  KeyRing ring = ring_with(kPrefix, full_key());
+  PayloadCodec codec(ring);
+  auto enc =
+      codec.encode_for_testing(Role::kOriginator, kWorkedExampleUri, hello_args(), empty_kwargs(), counting_nonce());
+  ASSERT_TRUE(enc);
+  Bytes buffer = {0xde, 0xad};
+  buffer.insert(buffer.end(), enc->payload.begin(), enc->payload.end());
+  buffer.insert(buffer.end(), {0xbe, 0xef});
+  const std::span<const std::uint8_t> in_place = std::span<const std::uint8_t>(buffer).subspan(2, enc->payload.size());
+  const DecodedPayload want = codec.decode(Role::kResponder, kWorkedExampleUri, *enc);
+  const DecodedPayload got =
+      codec.decode(Role::kResponder, kWorkedExampleUri, kEncAlgoCryptobox, kEncSerializerJson, in_place, std::nullopt);
+  EXPECT_EQ(got.uri, want.uri);
+  EXPECT_EQ(got.args, hello_args());
+  EXPECT_EQ(got.kwargs, want.kwargs);
+  EXPECT_EQ(error_of([&] {
+              (void)codec.decode(Role::kResponder, kWorkedExampleUri, "xbr", kEncSerializerJson, in_place, std::nullopt);
+            }).code(),
+            ErrorCode::kUnsupportedEncAlgo);
+  EXPECT_EQ(error_of([&] {
+              (void)codec.decode(Role::kResponder, kWorkedExampleUri, kEncAlgoCryptobox, "cbor", in_place, std::nullopt);
+            }).code(),
+            ErrorCode::kUnsupportedEncSerializer);
+  buffer[2 + 30] ^= 1;  // a ciphertext byte, through the span
+  EXPECT_EQ(error_of([&] {
+              (void)codec.decode(Role::kResponder, kWorkedExampleUri, kEncAlgoCryptobox, kEncSerializerJson, in_place, std::nullopt);
+            }).code(),
+            ErrorCode::kDecryptFailed);
 }
 
 TEST(Cryptobox, EncSerializerIsCheckedOnlyAfterTheMac) {

@@ -223,7 +223,7 @@ TEST(Hex, EncodeDecode) {
 TEST(Hex, Rejects) {
   for (const char* s : {"0", "abc", "0g", "g0", " 00", "00 ", "0x00", "-1", "zz"}) {
     try {
-      hex_decode(s);
+      (void)hex_decode(s);
       ADD_FAILURE() << "accepted " << s;
     } catch (const Error& e) {
       EXPECT_EQ(e.code(), ErrorCode::kParseError) << s;

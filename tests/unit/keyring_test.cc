@@ -89,7 +89,7 @@ TEST(Key, OriginatorOnly) {
   EXPECT_TRUE(k.has_role(Role::kOriginator));
   EXPECT_FALSE(k.has_role(Role::kResponder));
   EXPECT_EQ(to_hex(k.shared(Role::kOriginator).bytes()), kSampleSharedHex);
-  EXPECT_EQ(error_of([&] { k.shared(Role::kResponder); }).code(), ErrorCode::kMissingRole);
+  EXPECT_EQ(error_of([&] { (void)k.shared(Role::kResponder); }).code(), ErrorCode::kMissingRole);
 }
 
 TEST(Key, ResponderOnly) {
@@ -98,7 +98,7 @@ TEST(Key, ResponderOnly) {
   EXPECT_FALSE(k.has_role(Role::kOriginator));
   EXPECT_TRUE(k.has_role(Role::kResponder));
   EXPECT_EQ(to_hex(k.shared(Role::kResponder).bytes()), kSampleSharedHex);
-  EXPECT_EQ(error_of([&] { k.shared(Role::kOriginator); }).code(), ErrorCode::kMissingRole);
+  EXPECT_EQ(error_of([&] { (void)k.shared(Role::kOriginator); }).code(), ErrorCode::kMissingRole);
 }
 
 TEST(Key, MatchingPublicKeyAlongsideItsPrivateIsAccepted) {
@@ -110,27 +110,31 @@ TEST(Key, MatchingPublicKeyAlongsideItsPrivateIsAccepted) {
 }
 
 TEST(Key, ContradictingPublicKeyIsRejected) {
-  Error e = error_of([] { Key::from_parts(parts(kOriginatorPriv, kResponderPub, std::nullopt, kResponderPub)); });
+  Error e = error_of([] { (void)Key::from_parts(parts(kOriginatorPriv, kResponderPub, std::nullopt, kResponderPub)); });
   EXPECT_EQ(e.code(), ErrorCode::kInvalidKey);
   EXPECT_TRUE(contains(e.what(), "originator_pub")) << e.what();
-  e = error_of([] { Key::from_parts(parts(std::nullopt, kOriginatorPub, kResponderPriv, kOriginatorPub)); });
+  e = error_of([] { (void)Key::from_parts(parts(std::nullopt, kOriginatorPub, kResponderPriv, kOriginatorPub)); });
   EXPECT_EQ(e.code(), ErrorCode::kInvalidKey);
   EXPECT_TRUE(contains(e.what(), "responder_pub")) << e.what();
 }
 
 TEST(Key, InsufficientKeysAreRejected) {
-  EXPECT_EQ(error_of([] { Key::from_parts(parts(std::nullopt, std::nullopt, std::nullopt, std::nullopt)); }).code(),
-            ErrorCode::kInvalidKey);
-  EXPECT_EQ(error_of([] { Key::from_parts(parts(std::nullopt, kOriginatorPub, std::nullopt, kResponderPub)); }).code(),
-            ErrorCode::kInvalidKey);
-  EXPECT_EQ(error_of([] { Key::from_parts(parts(kOriginatorPriv, std::nullopt, std::nullopt, std::nullopt)); }).code(),
-            ErrorCode::kInvalidKey);
-  EXPECT_EQ(error_of([] { Key::from_parts(parts(std::nullopt, std::nullopt, kResponderPriv, std::nullopt)); }).code(),
-            ErrorCode::kInvalidKey);
+  EXPECT_EQ(
+      error_of([] { (void)Key::from_parts(parts(std::nullopt, std::nullopt, std::nullopt, std::nullopt)); }).code(),
+      ErrorCode::kInvalidKey);
+  EXPECT_EQ(
+      error_of([] { (void)Key::from_parts(parts(std::nullopt, kOriginatorPub, std::nullopt, kResponderPub)); }).code(),
+      ErrorCode::kInvalidKey);
+  EXPECT_EQ(
+      error_of([] { (void)Key::from_parts(parts(kOriginatorPriv, std::nullopt, std::nullopt, std::nullopt)); }).code(),
+      ErrorCode::kInvalidKey);
+  EXPECT_EQ(
+      error_of([] { (void)Key::from_parts(parts(std::nullopt, std::nullopt, kResponderPriv, std::nullopt)); }).code(),
+      ErrorCode::kInvalidKey);
 }
 
 TEST(Key, BadPartIsNamed) {
-  Error e = error_of([] { Key::from_parts(parts(kOriginatorPriv, std::nullopt, std::nullopt, "nope")); });
+  Error e = error_of([] { (void)Key::from_parts(parts(kOriginatorPriv, std::nullopt, std::nullopt, "nope")); });
   EXPECT_EQ(e.code(), ErrorCode::kInvalidKey);
   EXPECT_TRUE(contains(e.what(), "responder_pub")) << e.what();
   EXPECT_TRUE(contains(e.what(), "got 4 characters")) << e.what();
@@ -154,15 +158,16 @@ TEST(Key, SinglePrivateKeyServesBothRoles) {
     EXPECT_EQ(k.originator_pub()->encode(), kOriginatorPub);
     EXPECT_EQ(k.responder_pub()->encode(), kOriginatorPub);
   }
-  EXPECT_EQ(error_of([] { Key::from_single_private("short"); }).code(), ErrorCode::kInvalidKey);
+  EXPECT_EQ(error_of([] { (void)Key::from_single_private("short"); }).code(), ErrorCode::kInvalidKey);
 }
 
 TEST(Key, LowOrderPublicKeyIsRejected) {
-  Error e = error_of([] { Key::from_parts(parts(kOriginatorPriv, std::nullopt, std::nullopt, kZeroKeyHex)); });
+  Error e = error_of([] { (void)Key::from_parts(parts(kOriginatorPriv, std::nullopt, std::nullopt, kZeroKeyHex)); });
   EXPECT_EQ(e.code(), ErrorCode::kInvalidKey);
   EXPECT_TRUE(contains(e.what(), "low-order")) << e.what();
-  EXPECT_EQ(error_of([] { Key::from_parts(parts(std::nullopt, kZeroKeyHex, kResponderPriv, std::nullopt)); }).code(),
-            ErrorCode::kInvalidKey);
+  EXPECT_EQ(
+      error_of([] { (void)Key::from_parts(parts(std::nullopt, kZeroKeyHex, kResponderPriv, std::nullopt)); }).code(),
+      ErrorCode::kInvalidKey);
 }
 
 // ---------------------------------------------------------------------------
@@ -396,7 +401,7 @@ TEST(KeyRingFile, ErrorsNameTheOffendingPrefix) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.text);
-    Error e = error_of([&] { load_keyring_json(c.text); });
+    Error e = error_of([&] { (void)load_keyring_json(c.text); });
     EXPECT_EQ(e.code(), c.code) << e.what();
     EXPECT_TRUE(contains(e.what(), c.must_mention)) << e.what();
     EXPECT_FALSE(contains(e.what(), priv)) << "key material in the message: " << e.what();
@@ -404,11 +409,11 @@ TEST(KeyRingFile, ErrorsNameTheOffendingPrefix) {
 }
 
 TEST(KeyRingFile, NotAnObjectOrNotJson) {
-  EXPECT_EQ(error_of([] { load_keyring_json("[]"); }).code(), ErrorCode::kParseError);
-  EXPECT_EQ(error_of([] { load_keyring_json("\"x\""); }).code(), ErrorCode::kParseError);
-  EXPECT_EQ(error_of([] { load_keyring_json("{"); }).code(), ErrorCode::kParseError);
-  EXPECT_EQ(error_of([] { load_keyring_json(""); }).code(), ErrorCode::kParseError);
-  EXPECT_EQ(error_of([] { load_keyring_json(R"({"a": {}} x)"); }).code(), ErrorCode::kParseError);
+  EXPECT_EQ(error_of([] { (void)load_keyring_json("[]"); }).code(), ErrorCode::kParseError);
+  EXPECT_EQ(error_of([] { (void)load_keyring_json("\"x\""); }).code(), ErrorCode::kParseError);
+  EXPECT_EQ(error_of([] { (void)load_keyring_json("{"); }).code(), ErrorCode::kParseError);
+  EXPECT_EQ(error_of([] { (void)load_keyring_json(""); }).code(), ErrorCode::kParseError);
+  EXPECT_EQ(error_of([] { (void)load_keyring_json(R"({"a": {}} x)"); }).code(), ErrorCode::kParseError);
 }
 
 }  // namespace

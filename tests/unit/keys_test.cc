@@ -104,9 +104,9 @@ TEST(Keys, RejectsWrongLengthsNamingTheAcceptedForms) {
   for (std::string text : {std::string(), std::string(43, 'A'), std::string(45, 'A'), std::string(63, 'a'),
                            std::string(65, 'a'), std::string("0x") + std::string(62, 'a'), std::string(32, 'k')}) {
     SCOPED_TRACE(text);
-    EXPECT_EQ(code_of([&] { PublicKey::parse(text); }), ErrorCode::kInvalidKey);
-    EXPECT_EQ(code_of([&] { SecretKey::parse(text); }), ErrorCode::kInvalidKey);
-    std::string msg = message_of([&] { PublicKey::parse(text); });
+    EXPECT_EQ(code_of([&] { (void)PublicKey::parse(text); }), ErrorCode::kInvalidKey);
+    EXPECT_EQ(code_of([&] { (void)SecretKey::parse(text); }), ErrorCode::kInvalidKey);
+    std::string msg = message_of([&] { (void)PublicKey::parse(text); });
     EXPECT_NE(msg.find("base64"), std::string::npos) << msg;
     EXPECT_NE(msg.find("44"), std::string::npos) << msg;
     EXPECT_NE(msg.find("hex"), std::string::npos) << msg;
@@ -128,17 +128,17 @@ TEST(Keys, RejectsMalformedBase64AndHex) {
   for (const auto& text : bad) {
     SCOPED_TRACE(text);
     ASSERT_EQ(text.size(), 44u);
-    EXPECT_EQ(code_of([&] { SecretKey::parse(text); }), ErrorCode::kInvalidKey);
+    EXPECT_EQ(code_of([&] { (void)SecretKey::parse(text); }), ErrorCode::kInvalidKey);
   }
   std::string hex = kOriginatorPrivHex;
-  EXPECT_EQ(code_of([&] { SecretKey::parse(hex.substr(0, 63) + "g"); }), ErrorCode::kInvalidKey);
-  EXPECT_EQ(code_of([&] { SecretKey::parse(hex.substr(0, 31) + " " + hex.substr(32)); }), ErrorCode::kInvalidKey);
-  EXPECT_EQ(code_of([&] { SecretKey::parse("0y" + hex); }), ErrorCode::kInvalidKey);
+  EXPECT_EQ(code_of([&] { (void)SecretKey::parse(hex.substr(0, 63) + "g"); }), ErrorCode::kInvalidKey);
+  EXPECT_EQ(code_of([&] { (void)SecretKey::parse(hex.substr(0, 31) + " " + hex.substr(32)); }), ErrorCode::kInvalidKey);
+  EXPECT_EQ(code_of([&] { (void)SecretKey::parse("0y" + hex); }), ErrorCode::kInvalidKey);
 }
 
 TEST(Keys, ErrorMessagesDoNotContainTheKeyText) {
   std::string almost = std::string(kOriginatorPriv).substr(0, 43);
-  EXPECT_EQ(message_of([&] { SecretKey::parse(almost); }).find(almost), std::string::npos);
+  EXPECT_EQ(message_of([&] { (void)SecretKey::parse(almost); }).find(almost), std::string::npos);
 }
 
 // ---------------------------------------------------------------------------
@@ -209,9 +209,9 @@ TEST(Keys, LowOrderPublicKeysAreRejected) {
   SecretKey sk = SecretKey::parse(kOriginatorPriv);
   for (const char* pk : low_order) {
     SCOPED_TRACE(pk);
-    EXPECT_EQ(code_of([&] { SharedKey::derive(PublicKey::parse(pk), sk); }), ErrorCode::kInvalidKey);
+    EXPECT_EQ(code_of([&] { (void)SharedKey::derive(PublicKey::parse(pk), sk); }), ErrorCode::kInvalidKey);
   }
-  std::string msg = message_of([&] { SharedKey::derive(PublicKey::parse(low_order[0]), sk); });
+  std::string msg = message_of([&] { (void)SharedKey::derive(PublicKey::parse(low_order[0]), sk); });
   EXPECT_NE(msg.find("low-order"), std::string::npos) << msg;
 }
 

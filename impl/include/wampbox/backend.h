@@ -42,7 +42,7 @@ enum class LowOrderPolicy {
              // set, which X25519 ignores, get through)
 };
 
-std::string_view to_string(LowOrderPolicy p) noexcept;
+[[nodiscard]] std::string_view to_string(LowOrderPolicy p) noexcept;
 
 /// One message of CryptoBackend::seal_afternm_batch: ct (mac || ciphertext)
 /// must be msg.size() + kMacBytes long and must not overlap msg; key is a
@@ -86,13 +86,13 @@ class CryptoBackend {
   CryptoBackend& operator=(const CryptoBackend&) = delete;
 
   /// Registry name: "libsodium", "nacl", "cryptopp", "cryptopp-tweetnacl", "botan".
-  virtual std::string_view name() const noexcept = 0;
+  [[nodiscard]] virtual std::string_view name() const noexcept = 0;
   /// Library, version, and how the box is assembled, for reports.
-  virtual std::string_view description() const noexcept = 0;
+  [[nodiscard]] virtual std::string_view description() const noexcept = 0;
   /// The policy this backend declares; the backend tests check it against the
   /// corpus (kReject: every low-order vector rejected; kCompute: every one
   /// computed exactly; kPartial: some of each, the computed ones exact).
-  virtual LowOrderPolicy low_order_policy() const noexcept = 0;
+  [[nodiscard]] virtual LowOrderPolicy low_order_policy() const noexcept = 0;
 
   /// A fresh key pair from the backend's random source; pk = X25519(sk, 9).
   void keypair(Out32 pk, Out32 sk) const { do_keypair(pk, sk); }
@@ -149,23 +149,26 @@ class CryptoBackend {
 };
 
 /// The default backend (libsodium); always available, always registered.
-const CryptoBackend& libsodium_backend() noexcept;
+/// Never throws: libsodium is initialised by the backend's first operation,
+/// which throws Error(kInvalidArgument) if sodium_init() fails.
+[[nodiscard]] const CryptoBackend& libsodium_backend() noexcept;
 
 /// Adds `backend` to the registry (after the ones already there). Returns
 /// false, and changes nothing, when a backend of the same name is already
 /// registered or the registry is full (16 backends). `backend` must outlive
 /// every use of the registry (the optional backends are function-local
 /// statics). Thread-safe, also against concurrent available_backends() /
-/// find_backend() calls.
-bool register_backend(const CryptoBackend& backend) noexcept;
+/// find_backend() calls. Never throws (false if the registry's mutex cannot
+/// be locked).
+[[nodiscard]] bool register_backend(const CryptoBackend& backend) noexcept;
 
 /// The registered backends: libsodium first, then the others in the order
 /// they were registered (register_optional_backends(): nacl, cryptopp,
 /// cryptopp-tweetnacl, botan, those found at configure time). The span stays
 /// valid for the life of the program; backends registered later are not in it.
-std::span<const CryptoBackend* const> available_backends() noexcept;
+[[nodiscard]] std::span<const CryptoBackend* const> available_backends() noexcept;
 
 /// The registered backend named `name`, or nullptr if none is.
-const CryptoBackend* find_backend(std::string_view name) noexcept;
+[[nodiscard]] const CryptoBackend* find_backend(std::string_view name) noexcept;
 
 }  // namespace wampbox

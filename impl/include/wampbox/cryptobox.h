@@ -248,6 +248,18 @@ class PayloadCodec {
   /// promises by searching every freed heap block for a marker plaintext.
   [[nodiscard]] DecodedPayload decode(Role role, std::string_view envelope_uri, const EncodedPayload& payload) const;
 
+  /// decode with the payload and its enc_* attributes given as views, e.g.
+  /// into a received frame or a Message's payload: nothing is copied before
+  /// decryption (the payload is decrypted straight into the parse buffer),
+  /// and the result is owned, as decode's. Same checks, errors and wiping as
+  /// decode (which is this with the EncodedPayload's fields). `enc_key` is
+  /// the frame's enc_key (nullopt when absent; see KeyRing::receive_key for
+  /// how a named key is chosen). For a receiver that reuses storage across
+  /// messages, see open_into.
+  [[nodiscard]] DecodedPayload decode(Role role, std::string_view envelope_uri, std::string_view enc_algo,
+                                      std::string_view enc_serializer, std::span<const std::uint8_t> payload,
+                                      std::optional<std::string_view> enc_key) const;
+
   /// The receiver's hot path: decode's checks, errors and order, with the
   /// payload and its enc_* attributes given as views (e.g. into a decoded
   /// frame; nothing is copied) and the result left in `ctx`
@@ -301,8 +313,8 @@ class PayloadCodec {
   void open_batch(std::span<const OpenRequest> requests, std::span<OpenContext> out,
                   std::span<BatchResult> results, BatchScratch& scratch) const;
 
-  const KeyRing& keyring() const noexcept { return *ring_; }
-  const PayloadCodecOptions& options() const noexcept { return options_; }
+  [[nodiscard]] const KeyRing& keyring() const noexcept { return *ring_; }
+  [[nodiscard]] const PayloadCodecOptions& options() const noexcept { return options_; }
 
  private:
   // The one encoding path; `fixed_nonce` is non-null only from the *_for_testing functions.

@@ -35,18 +35,18 @@ enum class ErrorCode {
 };
 
 /// Stable identifier of a code, e.g. "decrypt_failed".
-std::string_view to_string(ErrorCode code) noexcept;
+[[nodiscard]] std::string_view to_string(ErrorCode code) noexcept;
 
 /// The WAMP error URI Autobahn uses for this condition, e.g.
 /// "wamp.error.encryption.decrypt_error"; "wamp.error.protocol_violation" for
 /// malformed input; never empty.
-std::string_view wamp_error_uri(ErrorCode code) noexcept;
+[[nodiscard]] std::string_view wamp_error_uri(ErrorCode code) noexcept;
 
 class Error : public std::runtime_error {
  public:
   Error(ErrorCode code, const std::string& what) : std::runtime_error(what), code_(code) {}
-  ErrorCode code() const noexcept { return code_; }
-  std::string_view wamp_uri() const noexcept { return wamp_error_uri(code_); }
+  [[nodiscard]] ErrorCode code() const noexcept { return code_; }
+  [[nodiscard]] std::string_view wamp_uri() const noexcept { return wamp_error_uri(code_); }
 
  private:
   ErrorCode code_;

@@ -30,13 +30,13 @@ enum class MessageType : int {
   kInvocation = 68,
   kYield = 70,
 };
-std::string_view to_string(MessageType t) noexcept;  // "PUBLISH", ...
+[[nodiscard]] std::string_view to_string(MessageType t) noexcept;  // "PUBLISH", ...
 /// Parses "PUBLISH"/"publish"; nullopt if unknown.
-std::optional<MessageType> message_type_from_string(std::string_view name) noexcept;
+[[nodiscard]] std::optional<MessageType> message_type_from_string(std::string_view name) noexcept;
 
 enum class Serializer { kJson, kMsgPack, kCbor };
-std::string_view to_string(Serializer s) noexcept;  // "json", "msgpack", "cbor"
-std::optional<Serializer> serializer_from_string(std::string_view name) noexcept;
+[[nodiscard]] std::string_view to_string(Serializer s) noexcept;  // "json", "msgpack", "cbor"
+[[nodiscard]] std::optional<Serializer> serializer_from_string(std::string_view name) noexcept;
 
 /// One WAMP message. Wire shapes (Payload replaces Arguments, ArgumentsKw absent):
 ///   PUBLISH    [16, request, options, uri, Arguments?, ArgumentsKw?]
@@ -64,7 +64,7 @@ struct Message {
   // (and enc_key), placed where Autobahn's marshal() puts them.
   std::optional<Bytes> payload;
 
-  bool is_encrypted() const noexcept { return payload.has_value(); }
+  [[nodiscard]] bool is_encrypted() const noexcept { return payload.has_value(); }
   bool operator==(const Message&) const = default;
 };
 
@@ -79,15 +79,19 @@ struct Message {
 ///
 /// Round trip: decode_frame accepts every frame this writes (tests/unit
 /// message_test FrameRoundTrip.*, fuzz/fuzz_frame). Where Autobahn's marshal()
-/// would write a PUBLISH its own parser rejects or misreads, the frame is
-/// normalised instead: args absent or null before non-empty kwargs are
-/// written as [] (Autobahn: null), and args a string or binary (which
-/// Autobahn's PUBLISH accepts only with ArgumentsKw after it) are always
-/// followed by kwargs, {} when absent or empty. Decoding such a frame gives
-/// back args [] / kwargs {} where the Message had none. Other types take args
-/// only as an array or null (Error(kInvalidArgument) otherwise).
+/// writes a PUBLISH its own parser rejects or misreads, either the frame is
+/// normalised or decode_frame is more lenient than Autobahn:
+///   - args a string or binary (which Autobahn's PUBLISH accepts only with
+///     ArgumentsKw after it) are always followed by kwargs, {} when absent or
+///     empty (Autobahn leaves it off); decoding gives back kwargs {} where the
+///     Message had none;
+///   - args absent or null before non-empty kwargs are written as null, as
+///     marshal() does (the corpus requires those bytes), and decode_frame
+///     accepts that PUBLISH (Autobahn refuses it; corpus tcId 408 lets both).
+/// Other types take args only as an array or null (Error(kInvalidArgument)
+/// otherwise).
 void encode_frame_into(const Message& m, Serializer s, Bytes& out);
-Bytes encode_frame(const Message& m, Serializer s);
+[[nodiscard]] Bytes encode_frame(const Message& m, Serializer s);
 
 /// Parses one frame. Syntax errors throw kParseError/kInvalidUtf8/
 /// kInvalidBase64; a well-formed frame that is not a valid message of the
@@ -99,7 +103,8 @@ Bytes encode_frame(const Message& m, Serializer s);
 /// binary payload is rejected; forward_for entries need session int, authid
 /// str or null, authrole str; enc_key/enc_serializer need enc_algo), the known
 /// Options/Details types of each class (e.g. CALL timeout a non-negative int),
-/// PUBLISH taking str/bytes args and kwargs, and the URI pattern
+/// PUBLISH taking str/bytes args (and, unlike Autobahn, null args before
+/// kwargs: see encode_frame_into), and the URI pattern
 /// ^([^\s.#]+\.)*([^\s.#]+)$ with Python's \s (Unicode spaces) and `$` (a final
 /// "\n" is accepted). Unknown Options keys are kept as they are.
 ///

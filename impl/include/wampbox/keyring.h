@@ -30,16 +30,16 @@ class Key {
   /// Each part in base64 or hex. Throws Error(kInvalidKey) if a part does not
   /// parse, a given public key contradicts its private key, or neither box can
   /// be formed.
-  static Key from_parts(const Parts& parts);
+  [[nodiscard]] static Key from_parts(const Parts& parts);
   /// A single private key used for both roles (Autobahn's set_key(uri, str)).
-  static Key from_single_private(std::string_view priv);
+  [[nodiscard]] static Key from_single_private(std::string_view priv);
 
-  bool has_role(Role r) const noexcept;
+  [[nodiscard]] bool has_role(Role r) const noexcept;
   /// Throws Error(kMissingRole) if the box for `r` cannot be formed.
-  const SharedKey& shared(Role r) const;
+  [[nodiscard]] const SharedKey& shared(Role r) const;
 
-  const std::optional<PublicKey>& originator_pub() const noexcept { return originator_pub_; }
-  const std::optional<PublicKey>& responder_pub() const noexcept { return responder_pub_; }
+  [[nodiscard]] const std::optional<PublicKey>& originator_pub() const noexcept { return originator_pub_; }
+  [[nodiscard]] const std::optional<PublicKey>& responder_pub() const noexcept { return responder_pub_; }
 
  private:
   Key() = default;
@@ -53,9 +53,9 @@ class Key {
 ///   kRetired: refused when a message names it, with Error(kRetiredKey).
 enum class KeyStatus { kCurrent, kGrace, kRetired };
 /// "current", "grace" or "retired".
-std::string_view to_string(KeyStatus s) noexcept;
+[[nodiscard]] std::string_view to_string(KeyStatus s) noexcept;
 /// Inverse of to_string; Error(kInvalidArgument) for anything else.
-KeyStatus parse_key_status(std::string_view s);
+[[nodiscard]] KeyStatus parse_key_status(std::string_view s);
 
 /// URI -> keys, looked up by longest *character* prefix (a key set for
 /// "com.myapp.enc" also matches "com.myapp.encrypted.x"), then the default key
@@ -104,9 +104,9 @@ class KeyRing {
 
   /// The current key for `uri`, or nullptr if no prefix matches (and there is
   /// no default) or the matching prefix has no current key.
-  const Key* find(std::string_view uri) const noexcept;
+  [[nodiscard]] const Key* find(std::string_view uri) const noexcept;
   /// The prefix `find(uri)` matched ("" for the default key), or nullopt.
-  std::optional<std::string> matched_prefix(std::string_view uri) const;
+  [[nodiscard]] std::optional<std::string> matched_prefix(std::string_view uri) const;
 
   /// Sending: the key to seal a payload for `uri` with. nullptr when no prefix
   /// matches (the message goes in plaintext, as with Autobahn). When the
@@ -115,7 +115,7 @@ class KeyRing {
   /// to write as enc_key: the id of the receiver's public key for `role`'s box
   /// for prefixes filled with add_key, empty for set_key prefixes (no
   /// enc_key). The view is valid until the ring is modified. No allocation.
-  const Key* send_key(std::string_view uri, Role role, std::string_view* enc_key = nullptr) const;
+  [[nodiscard]] const Key* send_key(std::string_view uri, Role role, std::string_view* enc_key = nullptr) const;
 
   /// Receiving: the key to try as attempt number `attempt` (0, 1, ...) on a
   /// payload for `uri` that carried `enc_key` (nullopt: none), opened with
@@ -128,13 +128,13 @@ class KeyRing {
   ///    they were added; none of either: Error(kNoKey).
   ///  - no prefix matches: Error(kNoKey).
   /// Errors are thrown for attempt 0 only. No allocation on success.
-  const Key* receive_key(std::string_view uri, std::optional<std::string_view> enc_key, Role role,
+  [[nodiscard]] const Key* receive_key(std::string_view uri, std::optional<std::string_view> enc_key, Role role,
                          std::size_t attempt = 0) const;
 
   /// The number of prefixes with keys.
-  std::size_t size() const noexcept;
+  [[nodiscard]] std::size_t size() const noexcept;
   /// The number of keys over all prefixes.
-  std::size_t key_count() const noexcept;
+  [[nodiscard]] std::size_t key_count() const noexcept;
 
  private:
   struct Impl;
@@ -155,6 +155,6 @@ class KeyRing {
 /// or fields, an empty array or a bad status throw Error(kParseError), bad keys
 /// Error(kInvalidKey), two entries of a prefix with a common public key
 /// Error(kInvalidKey), each naming the offending prefix.
-KeyRing load_keyring_json(std::string_view json_text);
+[[nodiscard]] KeyRing load_keyring_json(std::string_view json_text);
 
 }  // namespace wampbox

@@ -24,8 +24,8 @@ struct PublicKey {
   /// Autobahn's Key() takes) or as hex (64 chars, what `crossbar keygen` and
   /// KeyRing.generate_key_hex() emit; an optional "0x" prefix is allowed).
   /// Anything else throws Error(kInvalidKey) naming the accepted forms.
-  static PublicKey parse(std::string_view text);
-  std::string encode(KeyEncoding enc = KeyEncoding::kBase64) const;
+  [[nodiscard]] static PublicKey parse(std::string_view text);
+  [[nodiscard]] std::string encode(KeyEncoding enc = KeyEncoding::kBase64) const;
   bool operator==(const PublicKey&) const = default;
 };
 
@@ -34,10 +34,10 @@ struct PublicKey {
 class SecretKey {
  public:
   /// A fresh key from libsodium's CSPRNG.
-  static SecretKey generate();
+  [[nodiscard]] static SecretKey generate();
   /// Same accepted forms and errors as PublicKey::parse.
-  static SecretKey parse(std::string_view text);
-  static SecretKey from_bytes(std::span<const std::uint8_t, kKeyBytes> raw);
+  [[nodiscard]] static SecretKey parse(std::string_view text);
+  [[nodiscard]] static SecretKey from_bytes(std::span<const std::uint8_t, kKeyBytes> raw);
 
   SecretKey(SecretKey&& other) noexcept;
   SecretKey& operator=(SecretKey&& other) noexcept;
@@ -45,11 +45,13 @@ class SecretKey {
   SecretKey& operator=(const SecretKey&) = delete;
   ~SecretKey();
 
-  SecretKey clone() const;
+  [[nodiscard]] SecretKey clone() const;
   /// X25519 base-point multiplication (crypto_scalarmult_base).
-  PublicKey public_key() const;
-  std::string encode(KeyEncoding enc = KeyEncoding::kBase64) const;
-  std::span<const std::uint8_t, kKeyBytes> bytes() const { return std::span<const std::uint8_t, kKeyBytes>(bytes_); }
+  [[nodiscard]] PublicKey public_key() const;
+  [[nodiscard]] std::string encode(KeyEncoding enc = KeyEncoding::kBase64) const;
+  [[nodiscard]] std::span<const std::uint8_t, kKeyBytes> bytes() const {
+    return std::span<const std::uint8_t, kKeyBytes>(bytes_);
+  }
 
  private:
   SecretKey() = default;
@@ -61,12 +63,13 @@ class SecretKey {
 /// libsodium rejects the public key (low-order point / all-zero secret).
 class SharedKey {
  public:
-  static SharedKey derive(const PublicKey& their_public, const SecretKey& my_secret);
+  [[nodiscard]] static SharedKey derive(const PublicKey& their_public, const SecretKey& my_secret);
   /// As derive, with `backend`'s beforenm: its low-order policy applies (a
   /// backend whose policy is LowOrderPolicy::kCompute does not throw for
   /// low-order public keys).
-  static SharedKey derive(const PublicKey& their_public, const SecretKey& my_secret, const CryptoBackend& backend);
-  static SharedKey from_bytes(std::span<const std::uint8_t, kKeyBytes> raw);
+  [[nodiscard]] static SharedKey derive(const PublicKey& their_public, const SecretKey& my_secret,
+                                        const CryptoBackend& backend);
+  [[nodiscard]] static SharedKey from_bytes(std::span<const std::uint8_t, kKeyBytes> raw);
 
   SharedKey(SharedKey&& other) noexcept;
   SharedKey& operator=(SharedKey&& other) noexcept;
@@ -74,7 +77,9 @@ class SharedKey {
   SharedKey& operator=(const SharedKey&) = delete;
   ~SharedKey();
 
-  std::span<const std::uint8_t, kKeyBytes> bytes() const { return std::span<const std::uint8_t, kKeyBytes>(bytes_); }
+  [[nodiscard]] std::span<const std::uint8_t, kKeyBytes> bytes() const {
+    return std::span<const std::uint8_t, kKeyBytes>(bytes_);
+  }
 
  private:
   SharedKey() = default;

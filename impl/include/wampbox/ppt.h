@@ -57,7 +57,7 @@ void ppt_validate(const PptAttributes& a);
 /// Reads and validates the ppt_* attributes: nullopt if `options` has none.
 /// Error(kProtocolError) if a ppt_* value is not a string, if ppt_* attributes
 /// are present without ppt_scheme, or per ppt_validate.
-std::optional<PptAttributes> ppt_attributes(const Object& options);
+[[nodiscard]] std::optional<PptAttributes> ppt_attributes(const Object& options);
 
 /// Replaces any ppt_* in `options` by those set in `a`, appended at the end in
 /// the order scheme, serializer, cipher, keyid.
@@ -66,7 +66,7 @@ void ppt_set_attributes(Object& options, const PptAttributes& a);
 /// The spec's key id for scheme "wamp": "0x" + lowercase hex of the least
 /// significant (last) 20 bytes of SHA-256 of the 32-byte public key (the
 /// "plain" form; ppt_key_id_eip55 writes the checksummed form).
-std::string ppt_key_id(const PublicKey& pk);
+[[nodiscard]] std::string ppt_key_id(const PublicKey& pk);
 
 // ---------------------------------------------------------------------------
 // Pluggable crypto. The core library depends on libsodium only; two things PPT
@@ -98,7 +98,7 @@ struct Aes256GcmImpl {
 
 /// libsodium's crypto_aead_aes256gcm, or nullptr when
 /// crypto_aead_aes256gcm_is_available() is false (no AES-NI/PCLMUL).
-const Aes256GcmImpl* libsodium_aes256gcm() noexcept;
+[[nodiscard]] const Aes256GcmImpl* libsodium_aes256gcm() noexcept;
 
 /// Keccak-256 (the original Keccak padding Ethereum uses, NOT SHA3-256).
 using Keccak256Fn = void (*)(std::span<const std::uint8_t> in, std::uint8_t out[32]);
@@ -115,54 +115,54 @@ struct PptCrypto {
 
 /// The AES-256-GCM implementation `crypto` selects: libsodium's unless
 /// unavailable or force_aes256gcm_fallback, then the fallback; nullptr if none.
-const Aes256GcmImpl* ppt_aes256gcm(const PptCrypto& crypto) noexcept;
+[[nodiscard]] const Aes256GcmImpl* ppt_aes256gcm(const PptCrypto& crypto) noexcept;
 
 /// EIP-55: "0x" + the 40 hex digits with each letter upper-cased where the
 /// matching nibble of Keccak-256(lowercase hex digits, as ASCII) is >= 8.
 /// `id` must be "0x" + 40 hex digits (any case; Error(kBadKeyId) otherwise).
-std::string eip55_checksum(std::string_view id, Keccak256Fn keccak256);
+[[nodiscard]] std::string eip55_checksum(std::string_view id, Keccak256Fn keccak256);
 
 /// ppt_key_id in EIP-55 form.
-std::string ppt_key_id_eip55(const PublicKey& pk, Keccak256Fn keccak256);
+[[nodiscard]] std::string ppt_key_id_eip55(const PublicKey& pk, Keccak256Fn keccak256);
 
 /// The profile's reading of a received key id: "0x" (lowercase x) + 40 hex
 /// digits; all-lowercase or all-uppercase digits carry no checksum (as in
 /// EIP-55) and are accepted; mixed case must be the EIP-55 checksum. Returns
 /// the lowercase form. Error(kBadKeyId) for a malformed id, a wrong checksum,
 /// or a mixed-case id when crypto.keccak256 is null.
-std::string ppt_keyid_normalize(std::string_view id, const PptCrypto& crypto);
+[[nodiscard]] std::string ppt_keyid_normalize(std::string_view id, const PptCrypto& crypto);
 
 /// The key id form wampbox writes: EIP-55 when crypto.keccak256 is set,
 /// lowercase otherwise. `id` as ppt_keyid_normalize.
-std::string ppt_keyid_write_form(std::string_view id, const PptCrypto& crypto);
+[[nodiscard]] std::string ppt_keyid_write_form(std::string_view id, const PptCrypto& crypto);
 
 /// Encrypts `plaintext` with `cipher` ("xsalsa20poly1305": crypto_secretbox,
 /// nonce(24) || mac(16) || ct; "aes256gcm": nonce(12) || ct || tag(16), empty
 /// AAD: connectanum-dart's layouts) under the 32-byte `key`, with a fresh
 /// random nonce from libsodium. Other ciphers, or aes256gcm with no
 /// implementation: Error(kUnsupportedEncAlgo).
-Bytes ppt_encrypt(std::string_view cipher, std::span<const std::uint8_t, kKeyBytes> key,
-                  std::span<const std::uint8_t> plaintext, const PptCrypto& crypto = {});
+[[nodiscard]] Bytes ppt_encrypt(std::string_view cipher, std::span<const std::uint8_t, kKeyBytes> key,
+                                std::span<const std::uint8_t> plaintext, const PptCrypto& crypto = {});
 
 /// FOR TESTS ONLY: ppt_encrypt with the caller's `nonce` (24 bytes for
 /// xsalsa20poly1305, 12 for aes256gcm; otherwise, or empty,
 /// Error(kInvalidArgument)). It exists to reproduce known-answer vectors and
 /// is the same code path as ppt_encrypt. Never use it in production: a nonce
 /// used twice with the same key breaks both ciphers.
-Bytes ppt_encrypt_for_testing(std::string_view cipher, std::span<const std::uint8_t, kKeyBytes> key,
-                              std::span<const std::uint8_t> plaintext, const PptCrypto& crypto,
-                              std::span<const std::uint8_t> nonce);
+[[nodiscard]] Bytes ppt_encrypt_for_testing(std::string_view cipher, std::span<const std::uint8_t, kKeyBytes> key,
+                                            std::span<const std::uint8_t> plaintext, const PptCrypto& crypto,
+                                            std::span<const std::uint8_t> nonce);
 
 /// Inverse of ppt_encrypt. A short payload or failed MAC/tag is
 /// Error(kDecryptFailed); no plaintext is released then.
-Bytes ppt_decrypt(std::string_view cipher, std::span<const std::uint8_t, kKeyBytes> key,
-                  std::span<const std::uint8_t> payload, const PptCrypto& crypto = {});
+[[nodiscard]] Bytes ppt_decrypt(std::string_view cipher, std::span<const std::uint8_t, kKeyBytes> key,
+                                std::span<const std::uint8_t> payload, const PptCrypto& crypto = {});
 
 /// The inner object {"args": args, "kwargs": kwargs} (args an Array, Null
 /// written as []; kwargs an Object, Null written as {}) serialized with
 /// "json", "msgpack" or "cbor" exactly as json_write / msgpack_write /
 /// cbor_write do. Other names throw Error(kUnsupportedEncSerializer).
-Bytes ppt_pack(std::string_view serializer, const Value& args, const Value& kwargs);
+[[nodiscard]] Bytes ppt_pack(std::string_view serializer, const Value& args, const Value& kwargs);
 
 /// Inverse of ppt_pack. Syntax errors as the parsers. Anything but an object
 /// whose only keys are "args" (array or null) and "kwargs" (object or null)
@@ -178,7 +178,7 @@ void ppt_unpack(std::string_view serializer, std::span<const std::uint8_t> data,
 /// element as is (Error(kInvalidArgument) unless args is one Binary and
 /// kwargs empty). flatbuffers -> Error(kUnsupportedEncSerializer); aes256gcm
 /// or a custom cipher -> Error(kUnsupportedEncAlgo).
-Message ppt_wrap(const Message& plain, const PptAttributes& attrs, const SharedKey* key = nullptr);
+[[nodiscard]] Message ppt_wrap(const Message& plain, const PptAttributes& attrs, const SharedKey* key = nullptr);
 
 /// The plain form of a PPT message: the structure is checked (ppt_scheme
 /// present, no payload/enc_algo, Arguments exactly one Binary element,
@@ -187,28 +187,28 @@ Message ppt_wrap(const Message& plain, const PptAttributes& attrs, const SharedK
 /// Error(kDecryptFailed) on a bad MAC), unpacked, and ppt_* removed from the
 /// options. "native" payloads come back as args [Binary]. `attrs_out`, if
 /// given, receives the attributes.
-Message ppt_unwrap(const Message& m, const SharedKey* key = nullptr, PptAttributes* attrs_out = nullptr);
+[[nodiscard]] Message ppt_unwrap(const Message& m, const SharedKey* key = nullptr, PptAttributes* attrs_out = nullptr);
 
 /// ppt_wrap with either spec cipher: `key` (32 bytes: a symmetric data key,
 /// or a crypto_box shared key) is required when attrs.cipher is set
 /// (Error(kNoKey)). The attributes are written as given (callers put the key
 /// id in the form they want).
-Message ppt_wrap(const Message& plain, const PptAttributes& attrs, const std::span<const std::uint8_t, kKeyBytes>* key,
-                 const PptCrypto& crypto);
+[[nodiscard]] Message ppt_wrap(const Message& plain, const PptAttributes& attrs,
+                               const std::span<const std::uint8_t, kKeyBytes>* key, const PptCrypto& crypto);
 
 /// FOR TESTS ONLY: the two ppt_wrap overloads with the caller's `nonce` (as
 /// ppt_encrypt_for_testing: empty or the wrong length for the cipher is
 /// Error(kInvalidArgument)); same code path and errors otherwise. For
 /// known-answer vectors; never in production (nonce reuse breaks the cipher).
-Message ppt_wrap_for_testing(const Message& plain, const PptAttributes& attrs, const SharedKey* key,
-                             const std::array<std::uint8_t, kNonceBytes>& nonce);
-Message ppt_wrap_for_testing(const Message& plain, const PptAttributes& attrs,
-                             const std::span<const std::uint8_t, kKeyBytes>* key, const PptCrypto& crypto,
-                             std::span<const std::uint8_t> nonce);
+[[nodiscard]] Message ppt_wrap_for_testing(const Message& plain, const PptAttributes& attrs, const SharedKey* key,
+                                           const std::array<std::uint8_t, kNonceBytes>& nonce);
+[[nodiscard]] Message ppt_wrap_for_testing(const Message& plain, const PptAttributes& attrs,
+                                           const std::span<const std::uint8_t, kKeyBytes>* key, const PptCrypto& crypto,
+                                           std::span<const std::uint8_t> nonce);
 
 /// ppt_unwrap with either spec cipher (see ppt_decrypt).
-Message ppt_unwrap(const Message& m, const std::span<const std::uint8_t, kKeyBytes>* key, const PptCrypto& crypto,
-                   PptAttributes* attrs_out = nullptr);
+[[nodiscard]] Message ppt_unwrap(const Message& m, const std::span<const std::uint8_t, kKeyBytes>* key,
+                                 const PptCrypto& crypto, PptAttributes* attrs_out = nullptr);
 
 /// End-to-end encryption with a cryptobox KeyRing: scheme "wamp", serializer
 /// "cbor", cipher "xsalsa20poly1305", and ppt_keyid = ppt_key_id of the
@@ -221,21 +221,22 @@ Message ppt_unwrap(const Message& m, const std::span<const std::uint8_t, kKeyByt
 /// session), else `uri`, else m.uri (Error(kInvalidArgument) if there is none).
 /// No key -> Error(kNoKey) (PPT has no silent plaintext fallback); key
 /// without the box for `role` -> Error(kMissingRole).
-Message ppt_seal(const KeyRing& ring, Role role, const Message& plain,
-                 std::optional<std::string_view> uri = std::nullopt);
+[[nodiscard]] Message ppt_seal(const KeyRing& ring, Role role, const Message& plain,
+                               std::optional<std::string_view> uri = std::nullopt);
 
 /// FOR TESTS ONLY: ppt_seal with the caller's `nonce` instead of fresh random
 /// bytes; same code path and errors. For known-answer vectors (the corpus,
 /// `wampbox seal --ppt --nonce`); never in production (nonce reuse breaks
 /// XSalsa20-Poly1305).
-Message ppt_seal_for_testing(const KeyRing& ring, Role role, const Message& plain, std::optional<std::string_view> uri,
-                             const std::array<std::uint8_t, kNonceBytes>& nonce);
+[[nodiscard]] Message ppt_seal_for_testing(const KeyRing& ring, Role role, const Message& plain,
+                                           std::optional<std::string_view> uri,
+                                           const std::array<std::uint8_t, kNonceBytes>& nonce);
 
 /// Inverse of ppt_seal, opening with the box for `role` of the key for `uri`.
 /// When ppt_keyid is present it must name this side's own public key
 /// (case-insensitive), else Error(kNoKey). Other errors as ppt_unwrap.
-Message ppt_open(const KeyRing& ring, Role role, const Message& m, std::optional<std::string_view> uri = std::nullopt,
-                 PptAttributes* attrs_out = nullptr);
+[[nodiscard]] Message ppt_open(const KeyRing& ring, Role role, const Message& m,
+                               std::optional<std::string_view> uri = std::nullopt, PptAttributes* attrs_out = nullptr);
 
 /// Key rotation state of a PptKeyStore entry: the KeyStatus of keyring.h,
 /// which cryptobox's KeyRing rotation shares (one state machine for both).
@@ -244,7 +245,7 @@ Message ppt_open(const KeyRing& ring, Role role, const Message& m, std::optional
 ///   kRetired: rejected when named, with Error(kRetiredKey).
 using PptKeyStatus = KeyStatus;
 /// parse_key_status: "current", "grace" or "retired"; Error(kInvalidArgument) otherwise.
-inline PptKeyStatus parse_ppt_key_status(std::string_view s) { return parse_key_status(s); }
+[[nodiscard]] inline PptKeyStatus parse_ppt_key_status(std::string_view s) { return parse_key_status(s); }
 
 /// The keys of PPT end-to-end encryption, in both key models, with rotation:
 ///  - symmetric: 32-byte data-encryption keys, each named by a key id the
@@ -277,31 +278,32 @@ class PptKeyStore {
   /// (a symmetric id, or either public key id of a keypair entry); setting
   /// kCurrent demotes the previous current one. Error(kNoKey) if none does.
   void set_status(std::string_view uri_prefix, std::string_view keyid, PptKeyStatus status);
-  std::size_t size() const noexcept;
-  const PptCrypto& crypto() const noexcept;
+  [[nodiscard]] std::size_t size() const noexcept;
+  [[nodiscard]] const PptCrypto& crypto() const noexcept;
 
   /// Seals `plain` (defaults for the URI as ppt_seal) with the current entry of
   /// the URI's prefix: scheme wamp, serializer cbor, `cipher`, ppt_keyid naming
   /// the key (EIP-55 form when crypto().keccak256 is set). Error(kNoKey) if the
   /// prefix has no current entry; Error(kMissingRole) if a keypair entry lacks
   /// the box for `role`.
-  Message seal(Role role, const Message& plain, std::string_view cipher = kPptCipherXsalsa20Poly1305,
-               std::optional<std::string_view> uri = std::nullopt) const;
+  [[nodiscard]] Message seal(Role role, const Message& plain, std::string_view cipher = kPptCipherXsalsa20Poly1305,
+                             std::optional<std::string_view> uri = std::nullopt) const;
 
   /// FOR TESTS ONLY: seal with the caller's `nonce` (24 bytes for
   /// xsalsa20poly1305, 12 for aes256gcm; otherwise, or empty,
   /// Error(kInvalidArgument)); same code path and errors. For known-answer
   /// vectors; never in production (nonce reuse breaks the cipher).
-  Message seal_for_testing(Role role, const Message& plain, std::string_view cipher,
-                           std::optional<std::string_view> uri, std::span<const std::uint8_t> nonce) const;
+  [[nodiscard]] Message seal_for_testing(Role role, const Message& plain, std::string_view cipher,
+                                         std::optional<std::string_view> uri,
+                                         std::span<const std::uint8_t> nonce) const;
 
   /// Opens a PPT message for `role`. ppt_keyid (normalized: Error(kBadKeyId))
   /// picks the entry of the URI's prefix (for keypair entries: the one whose
   /// own public key for `role` it names): unknown -> Error(kNoKey), retired ->
   /// Error(kRetiredKey). Without ppt_keyid the prefix's current entry is used.
   /// Then as ppt_unwrap.
-  Message open(Role role, const Message& m, std::optional<std::string_view> uri = std::nullopt,
-               PptAttributes* attrs_out = nullptr) const;
+  [[nodiscard]] Message open(Role role, const Message& m, std::optional<std::string_view> uri = std::nullopt,
+                             PptAttributes* attrs_out = nullptr) const;
 
  private:
   // seal and seal_for_testing (an empty `fixed_nonce` means random).
@@ -320,6 +322,6 @@ class PptKeyStore {
 /// (default), grace or retired. A document of the wrong shape, an unknown or
 /// ill-typed field: Error(kParseError); bad keys: Error(kInvalidKey); a bad
 /// key id: Error(kBadKeyId); a bad status: Error(kInvalidArgument).
-PptKeyStore load_ppt_keystore_json(std::string_view json_text, const PptCrypto& crypto = {});
+[[nodiscard]] PptKeyStore load_ppt_keystore_json(std::string_view json_text, const PptCrypto& crypto = {});
 
 }  // namespace wampbox

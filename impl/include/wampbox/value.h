@@ -82,8 +82,8 @@ class Value {
   /// kInt/kUInt/kBigInt. Throws Error(kParseError) if not an integer literal.
   [[nodiscard]] static Value integer_from_decimal(std::string_view decimal);
 
-  Kind kind() const noexcept { return static_cast<Kind>(v_.index()); }
-  bool is_null() const noexcept { return kind() == Kind::kNull; }
+  [[nodiscard]] Kind kind() const noexcept { return static_cast<Kind>(v_.index()); }
+  [[nodiscard]] bool is_null() const noexcept { return kind() == Kind::kNull; }
 
   [[nodiscard]] bool as_bool() const { return get<bool>(Kind::kBool); }
   [[nodiscard]] std::int64_t as_int() const { return get<std::int64_t>(Kind::kInt); }
