@@ -461,7 +461,7 @@ TEST(KeyRingRotation, SenderUsesTheCurrentKeyAndNamesTheReceiversPublicKey) {
   EXPECT_TRUE(enc_key.empty());
   // All keys grace/retired: refused, never plaintext.
   sender.set_status("com.app.", g2.resp_id(), KeyStatus::kRetired);
-  EXPECT_EQ(error_of([&] { sender.send_key("com.app.t", Role::kOriginator); }).code(), ErrorCode::kNoKey);
+  EXPECT_EQ(error_of([&] { (void)sender.send_key("com.app.t", Role::kOriginator); }).code(), ErrorCode::kNoKey);
   EXPECT_EQ(sender.find("com.app.t"), nullptr);
   EXPECT_EQ(sender.matched_prefix("com.app.t"), std::nullopt);
   // Promoting a grace key back to current (any letter case of its id).
@@ -480,11 +480,11 @@ TEST(KeyRingRotation, SetKeyPrefixesNameNoKeyAsAutobahn) {
   EXPECT_TRUE(enc_key.empty());
   // set_key over a rotating prefix replaces all its keys and stops naming.
   ring.add_key("com.app.", Generation().originator_side());
-  ring.send_key("com.app.t", Role::kOriginator, &enc_key);
+  (void)ring.send_key("com.app.t", Role::kOriginator, &enc_key);
   EXPECT_FALSE(enc_key.empty());
   ring.set_key("com.app.", g.originator_side());
   EXPECT_EQ(ring.key_count(), 1u);
-  ring.send_key("com.app.t", Role::kOriginator, &enc_key);
+  (void)ring.send_key("com.app.t", Role::kOriginator, &enc_key);
   EXPECT_TRUE(enc_key.empty());
 }
 
@@ -503,10 +503,10 @@ TEST(KeyRingRotation, ReceiverAcceptsNamedGraceKeysAndRefusesRetiredOnes) {
   EXPECT_EQ(shared_hex(ring.receive_key("com.app.t", upper, r), r), g1.shared_hex());
   EXPECT_EQ(ring.receive_key("com.app.t", g1.resp_id(), r, 1), nullptr);  // a named key is the only candidate
   // Retired: typed; unknown or the sender's own id (not this side's key): no_key.
-  EXPECT_EQ(error_of([&] { ring.receive_key("com.app.t", g3.resp_id(), r); }).code(), ErrorCode::kRetiredKey);
-  EXPECT_EQ(error_of([&] { ring.receive_key("com.app.t", Generation().resp_id(), r); }).code(), ErrorCode::kNoKey);
-  EXPECT_EQ(error_of([&] { ring.receive_key("com.app.t", g2.orig_id(), r); }).code(), ErrorCode::kNoKey);
-  EXPECT_EQ(error_of([&] { ring.receive_key("org.other", g2.resp_id(), r); }).code(), ErrorCode::kNoKey);
+  EXPECT_EQ(error_of([&] { (void)ring.receive_key("com.app.t", g3.resp_id(), r); }).code(), ErrorCode::kRetiredKey);
+  EXPECT_EQ(error_of([&] { (void)ring.receive_key("com.app.t", Generation().resp_id(), r); }).code(), ErrorCode::kNoKey);
+  EXPECT_EQ(error_of([&] { (void)ring.receive_key("com.app.t", g2.orig_id(), r); }).code(), ErrorCode::kNoKey);
+  EXPECT_EQ(error_of([&] { (void)ring.receive_key("org.other", g2.resp_id(), r); }).code(), ErrorCode::kNoKey);
   // Unnamed (Autobahn sends no enc_key) or not in the key-id form (ignored, as Autobahn does): the current key,
   // then the grace keys, never the retired one.
   for (std::optional<std::string_view> unnamed : {std::optional<std::string_view>(), std::optional<std::string_view>("kid"),
@@ -518,7 +518,7 @@ TEST(KeyRingRotation, ReceiverAcceptsNamedGraceKeysAndRefusesRetiredOnes) {
   // Retire everything: unnamed payloads have nothing to try.
   ring.set_status("com.app.", g1.resp_id(), KeyStatus::kRetired);
   ring.set_status("com.app.", g2.resp_id(), KeyStatus::kRetired);
-  EXPECT_EQ(error_of([&] { ring.receive_key("com.app.t", std::nullopt, r); }).code(), ErrorCode::kNoKey);
+  EXPECT_EQ(error_of([&] { (void)ring.receive_key("com.app.t", std::nullopt, r); }).code(), ErrorCode::kNoKey);
 }
 
 TEST(KeyRingRotation, AddAndSetStatusErrors) {
@@ -537,7 +537,7 @@ TEST(KeyRingRotation, AddAndSetStatusErrors) {
             ErrorCode::kNoKey);
   EXPECT_EQ(parse_key_status("grace"), KeyStatus::kGrace);
   EXPECT_EQ(to_string(KeyStatus::kRetired), "retired");
-  EXPECT_EQ(error_of([&] { parse_key_status("old"); }).code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(error_of([&] { (void)parse_key_status("old"); }).code(), ErrorCode::kInvalidArgument);
   EXPECT_TRUE(ring.remove_key("com.app."));
   EXPECT_EQ(ring.key_count(), 1u);
 }
@@ -558,12 +558,12 @@ TEST(KeyRingFile, RotationForm) {
   EXPECT_EQ(shared_hex(ring.find("com.app.x"), r), g2.shared_hex());
   EXPECT_EQ(shared_hex(ring.receive_key("com.app.x", g1.resp_id(), r), r), g1.shared_hex());
   ring = load_keyring_json(rotation_file(g1, g2, "retired"));
-  EXPECT_EQ(error_of([&] { ring.receive_key("com.app.x", g1.resp_id(), r); }).code(), ErrorCode::kRetiredKey);
+  EXPECT_EQ(error_of([&] { (void)ring.receive_key("com.app.x", g1.resp_id(), r); }).code(), ErrorCode::kRetiredKey);
   // The object form names no key; the array form does.
   std::string_view enc_key;
-  ring.send_key("com.plain.x", r, &enc_key);
+  (void)ring.send_key("com.plain.x", r, &enc_key);
   EXPECT_TRUE(enc_key.empty());
-  ring.send_key("com.app.x", r, &enc_key);
+  (void)ring.send_key("com.app.x", r, &enc_key);
   EXPECT_EQ(enc_key, g2.orig_id());
   // Errors, each naming the prefix (and the entry).
   struct Case {
@@ -586,7 +586,7 @@ TEST(KeyRingFile, RotationForm) {
        ErrorCode::kParseError, "duplicate field"},
   };
   for (const Case& c : cases) {
-    const Error e = error_of([&] { load_keyring_json(c.json); });
+    const Error e = error_of([&] { (void)load_keyring_json(c.json); });
     EXPECT_EQ(e.code(), c.code) << c.json;
     EXPECT_TRUE(contains(e.what(), c.needle)) << e.what();
     EXPECT_TRUE(contains(e.what(), "com.app.")) << e.what();

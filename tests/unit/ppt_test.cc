@@ -119,16 +119,16 @@ TEST(PptAttributesFromOptions, ReadAndMisuse) {
   ASSERT_TRUE(a);
   EXPECT_EQ(*a, attrs("wamp", "cbor", "xsalsa20poly1305", "0x" + std::string(40, 'f')));
   // ppt_* without ppt_scheme
-  EXPECT_EQ(error_of([] { ppt_attributes(Object{{"ppt_serializer", Value("cbor")}}); }), ErrorCode::kProtocolError);
+  EXPECT_EQ(error_of([] { (void)ppt_attributes(Object{{"ppt_serializer", Value("cbor")}}); }), ErrorCode::kProtocolError);
   // non-string values
-  EXPECT_EQ(error_of([] { ppt_attributes(Object{{"ppt_scheme", Value(1)}}); }), ErrorCode::kProtocolError);
-  EXPECT_EQ(error_of([] { ppt_attributes(Object{{"ppt_scheme", Value()}}); }), ErrorCode::kProtocolError);
+  EXPECT_EQ(error_of([] { (void)ppt_attributes(Object{{"ppt_scheme", Value(1)}}); }), ErrorCode::kProtocolError);
+  EXPECT_EQ(error_of([] { (void)ppt_attributes(Object{{"ppt_scheme", Value()}}); }), ErrorCode::kProtocolError);
   EXPECT_EQ(error_of([] {
-              ppt_attributes(Object{{"ppt_scheme", Value("wamp")}, {"ppt_serializer", Value(Array{})}});
+              (void)ppt_attributes(Object{{"ppt_scheme", Value("wamp")}, {"ppt_serializer", Value(Array{})}});
             }),
             ErrorCode::kProtocolError);
   // validation applies
-  EXPECT_EQ(error_of([] { ppt_attributes(Object{{"ppt_scheme", Value("wamp")}}); }), ErrorCode::kProtocolError);
+  EXPECT_EQ(error_of([] { (void)ppt_attributes(Object{{"ppt_scheme", Value("wamp")}}); }), ErrorCode::kProtocolError);
 }
 
 TEST(PptSetAttributes, ReplacesAndAppends) {
@@ -159,9 +159,9 @@ TEST(PptPack, InnerObjectPerSerializer) {
     EXPECT_TRUE(a == args);
     EXPECT_TRUE(k == kwargs);
   }
-  EXPECT_EQ(error_of([&] { ppt_pack("flatbuffers", args, kwargs); }), ErrorCode::kUnsupportedEncSerializer);
-  EXPECT_EQ(error_of([&] { ppt_pack("cbor", Value(1), kwargs); }), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(error_of([&] { ppt_pack("cbor", args, Value(Array{})); }), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(error_of([&] { (void)ppt_pack("flatbuffers", args, kwargs); }), ErrorCode::kUnsupportedEncSerializer);
+  EXPECT_EQ(error_of([&] { (void)ppt_pack("cbor", Value(1), kwargs); }), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(error_of([&] { (void)ppt_pack("cbor", args, Value(Array{})); }), ErrorCode::kInvalidArgument);
 }
 
 TEST(PptPack, UnpackRejectsOtherShapes) {
@@ -226,10 +226,10 @@ TEST(PptWrap, NativePayloadIsSentAsIs) {
   EXPECT_TRUE(ppt_unwrap(w2) == m);
   Message bad = m;
   bad.args = Value(Array{Value("not binary")});
-  EXPECT_EQ(error_of([&] { ppt_wrap(bad, attrs("mqtt", "native")); }), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(error_of([&] { (void)ppt_wrap(bad, attrs("mqtt", "native")); }), ErrorCode::kInvalidArgument);
   bad = m;
   bad.kwargs = Value(Object{{"k", Value(1)}});
-  EXPECT_EQ(error_of([&] { ppt_wrap(bad, attrs("mqtt", "native")); }), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(error_of([&] { (void)ppt_wrap(bad, attrs("mqtt", "native")); }), ErrorCode::kInvalidArgument);
 }
 
 TEST(PptWrap, EncryptedWithSharedKey) {
@@ -251,31 +251,31 @@ TEST(PptWrap, EncryptedWithSharedKey) {
   EXPECT_EQ(payload, expected);
   // Both boxes of a key share the secret, so the responder opens it.
   EXPECT_TRUE(ppt_unwrap(w, &key->shared(Role::kResponder)) == plain);
-  EXPECT_EQ(error_of([&] { ppt_unwrap(w); }), ErrorCode::kNoKey);
+  EXPECT_EQ(error_of([&] { (void)ppt_unwrap(w); }), ErrorCode::kNoKey);
   Message t = w;
   Bytes tampered = payload;
   tampered.back() ^= 0x80;
   t.args = Value(Array{Value(Binary{tampered})});
-  EXPECT_EQ(error_of([&] { ppt_unwrap(t, &key->shared(Role::kResponder)); }), ErrorCode::kDecryptFailed);
-  EXPECT_EQ(error_of([&] { ppt_wrap(plain, attrs("wamp", "cbor", "xsalsa20poly1305")); }), ErrorCode::kNoKey);
+  EXPECT_EQ(error_of([&] { (void)ppt_unwrap(t, &key->shared(Role::kResponder)); }), ErrorCode::kDecryptFailed);
+  EXPECT_EQ(error_of([&] { (void)ppt_wrap(plain, attrs("wamp", "cbor", "xsalsa20poly1305")); }), ErrorCode::kNoKey);
 }
 
 TEST(PptWrap, UnsupportedAndMisuse) {
   const Message plain = sample_call();
-  EXPECT_EQ(error_of([&] { ppt_wrap(plain, attrs("wamp", "flatbuffers")); }), ErrorCode::kUnsupportedEncSerializer);
-  EXPECT_EQ(error_of([&] { ppt_wrap(plain, attrs("wamp", "cbor", "aes256gcm")); }), ErrorCode::kUnsupportedEncAlgo);
-  EXPECT_EQ(error_of([&] { ppt_wrap(plain, attrs("x_c", "json", "x_cipher")); }), ErrorCode::kUnsupportedEncAlgo);
-  EXPECT_EQ(error_of([&] { ppt_wrap(plain, attrs("x_c", "x_ser")); }), ErrorCode::kUnsupportedEncSerializer);
-  EXPECT_EQ(error_of([&] { ppt_wrap(plain, attrs("wamp", "json")); }), ErrorCode::kProtocolError);
+  EXPECT_EQ(error_of([&] { (void)ppt_wrap(plain, attrs("wamp", "flatbuffers")); }), ErrorCode::kUnsupportedEncSerializer);
+  EXPECT_EQ(error_of([&] { (void)ppt_wrap(plain, attrs("wamp", "cbor", "aes256gcm")); }), ErrorCode::kUnsupportedEncAlgo);
+  EXPECT_EQ(error_of([&] { (void)ppt_wrap(plain, attrs("x_c", "json", "x_cipher")); }), ErrorCode::kUnsupportedEncAlgo);
+  EXPECT_EQ(error_of([&] { (void)ppt_wrap(plain, attrs("x_c", "x_ser")); }), ErrorCode::kUnsupportedEncSerializer);
+  EXPECT_EQ(error_of([&] { (void)ppt_wrap(plain, attrs("wamp", "json")); }), ErrorCode::kProtocolError);
   Message with_payload = plain;
   with_payload.args.reset();
   with_payload.kwargs.reset();
   with_payload.payload = Bytes{1};
-  EXPECT_EQ(error_of([&] { ppt_wrap(with_payload, attrs("wamp", "cbor")); }), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(error_of([&] { (void)ppt_wrap(with_payload, attrs("wamp", "cbor")); }), ErrorCode::kInvalidArgument);
 
   // Unwrap: structure rules of the spec.
   Message w = ppt_wrap(plain, attrs("wamp", "cbor"));
-  auto unwrap_err = [](Message m) { return error_of([&] { ppt_unwrap(m); }); };
+  auto unwrap_err = [](Message m) { return error_of([&] { (void)ppt_unwrap(m); }); };
   Message m = w;
   m.options.clear();
   EXPECT_EQ(unwrap_err(m), ErrorCode::kProtocolError);  // no ppt_scheme
@@ -368,31 +368,31 @@ TEST(PptSeal, DetailsProcedureWinsOverTheGivenUri) {
   ASSERT_TRUE(opened.args);
   EXPECT_TRUE(*opened.args == *sample_call().args);
   inv.options.back().second = Value("");  // empty: not used, the given URI is
-  EXPECT_EQ(error_of([&] { ppt_open(ring, Role::kResponder, inv, "com.nokey.x"); }), ErrorCode::kNoKey);
+  EXPECT_EQ(error_of([&] { (void)ppt_open(ring, Role::kResponder, inv, "com.nokey.x"); }), ErrorCode::kNoKey);
 }
 
 TEST(PptSeal, Errors) {
   KeyRing ring = sample_ring();
   Message plain = sample_call();
   plain.uri = "org.nokey.proc";
-  EXPECT_EQ(error_of([&] { ppt_seal(ring, Role::kOriginator, plain); }), ErrorCode::kNoKey);
+  EXPECT_EQ(error_of([&] { (void)ppt_seal(ring, Role::kOriginator, plain); }), ErrorCode::kNoKey);
   Message y;
   y.type = MessageType::kYield;
-  EXPECT_EQ(error_of([&] { ppt_seal(ring, Role::kResponder, y); }), ErrorCode::kInvalidArgument);  // no URI
+  EXPECT_EQ(error_of([&] { (void)ppt_seal(ring, Role::kResponder, y); }), ErrorCode::kInvalidArgument);  // no URI
 
   KeyRing pub_only;
   Key::Parts parts;
   parts.responder_priv = kResponderPriv;
   parts.originator_pub = kOriginatorPub;
   pub_only.set_key("com.myapp.", Key::from_parts(parts));
-  EXPECT_EQ(error_of([&] { ppt_seal(pub_only, Role::kOriginator, sample_call()); }), ErrorCode::kMissingRole);
+  EXPECT_EQ(error_of([&] { (void)ppt_seal(pub_only, Role::kOriginator, sample_call()); }), ErrorCode::kMissingRole);
 
   // A key id that is not this side's key.
   Message sealed = ppt_seal(ring, Role::kOriginator, sample_call());
   for (auto& kv : sealed.options) {
     if (kv.first == "ppt_keyid") kv.second = Value("0x" + std::string(40, '0'));
   }
-  EXPECT_EQ(error_of([&] { ppt_open(ring, Role::kResponder, sealed); }), ErrorCode::kNoKey);
+  EXPECT_EQ(error_of([&] { (void)ppt_open(ring, Role::kResponder, sealed); }), ErrorCode::kNoKey);
   // Upper-case key ids (EIP-55 style) are accepted.
   sealed = ppt_seal(ring, Role::kOriginator, sample_call());
   for (auto& kv : sealed.options) {
@@ -404,7 +404,7 @@ TEST(PptSeal, Errors) {
   }
   EXPECT_NO_THROW(ppt_open(ring, Role::kResponder, sealed));
   // Opening with the wrong side's key id check: the originator's own key is not the key id.
-  EXPECT_EQ(error_of([&] { ppt_open(ring, Role::kOriginator, sealed); }), ErrorCode::kNoKey);
+  EXPECT_EQ(error_of([&] { (void)ppt_open(ring, Role::kOriginator, sealed); }), ErrorCode::kNoKey);
 }
 
 // ---------------------------------------------------------------------------
@@ -447,13 +447,13 @@ TEST(PptCipher, Aes256GcmKnownAnswersOnEveryImplementation) {
     for (std::size_t at : {std::size_t{0}, std::size_t{12}, ct.size() - 1}) {
       Bytes bad = ct;
       bad[at] ^= 1;
-      EXPECT_EQ(error_of([&] { ppt_decrypt("aes256gcm", zero_key, bad, crypto); }), ErrorCode::kDecryptFailed);
+      EXPECT_EQ(error_of([&] { (void)ppt_decrypt("aes256gcm", zero_key, bad, crypto); }), ErrorCode::kDecryptFailed);
     }
     for (std::size_t n : {std::size_t{0}, std::size_t{27}, ct.size() - 1}) {
       Bytes shorter(ct.begin(), ct.begin() + static_cast<std::ptrdiff_t>(n));
-      EXPECT_EQ(error_of([&] { ppt_decrypt("aes256gcm", zero_key, shorter, crypto); }), ErrorCode::kDecryptFailed);
+      EXPECT_EQ(error_of([&] { (void)ppt_decrypt("aes256gcm", zero_key, shorter, crypto); }), ErrorCode::kDecryptFailed);
     }
-    EXPECT_EQ(error_of([&] { ppt_encrypt_for_testing("aes256gcm", zero_key, pt, crypto, Bytes(24, 0)); }),
+    EXPECT_EQ(error_of([&] { (void)ppt_encrypt_for_testing("aes256gcm", zero_key, pt, crypto, Bytes(24, 0)); }),
               ErrorCode::kInvalidArgument);
   }
   // Every implementation opens what every other one sealed (random nonces, several sizes).
@@ -483,12 +483,12 @@ TEST(PptCipher, Xsalsa20Poly1305IsSecretbox) {
   EXPECT_EQ(ppt_decrypt("xsalsa20poly1305", k, ct), pt);
   Bytes bad = ct;
   bad[30] ^= 0x80;
-  EXPECT_EQ(error_of([&] { ppt_decrypt("xsalsa20poly1305", k, bad); }), ErrorCode::kDecryptFailed);
-  EXPECT_EQ(error_of([&] { ppt_encrypt("chacha20poly1305", k, pt); }), ErrorCode::kUnsupportedEncAlgo);
-  EXPECT_EQ(error_of([&] { ppt_encrypt_for_testing("xsalsa20poly1305", k, pt, {}, Bytes(12, 0)); }),
+  EXPECT_EQ(error_of([&] { (void)ppt_decrypt("xsalsa20poly1305", k, bad); }), ErrorCode::kDecryptFailed);
+  EXPECT_EQ(error_of([&] { (void)ppt_encrypt("chacha20poly1305", k, pt); }), ErrorCode::kUnsupportedEncAlgo);
+  EXPECT_EQ(error_of([&] { (void)ppt_encrypt_for_testing("xsalsa20poly1305", k, pt, {}, Bytes(12, 0)); }),
             ErrorCode::kInvalidArgument);
   // The *_for_testing functions need the nonce: an empty one is refused, never replaced by random bytes.
-  EXPECT_EQ(error_of([&] { ppt_encrypt_for_testing("xsalsa20poly1305", k, pt, {}, {}); }), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(error_of([&] { (void)ppt_encrypt_for_testing("xsalsa20poly1305", k, pt, {}, {}); }), ErrorCode::kInvalidArgument);
 }
 
 // ppt_wrap packs into the payload buffer and encrypts in place; it must give
@@ -523,19 +523,19 @@ TEST(PptWrap, InPlaceSealEqualsPackThenEncrypt) {
 TEST(PptCipher, Aes256GcmWithoutAnyImplementationIsTyped) {
   PptCrypto none;
   none.force_aes256gcm_fallback = true;  // and no fallback given
-  EXPECT_EQ(error_of([&] { ppt_encrypt("aes256gcm", key_of(1), Bytes{1}, none); }), ErrorCode::kUnsupportedEncAlgo);
-  EXPECT_EQ(error_of([&] { ppt_decrypt("aes256gcm", key_of(1), Bytes(40, 0), none); }), ErrorCode::kUnsupportedEncAlgo);
+  EXPECT_EQ(error_of([&] { (void)ppt_encrypt("aes256gcm", key_of(1), Bytes{1}, none); }), ErrorCode::kUnsupportedEncAlgo);
+  EXPECT_EQ(error_of([&] { (void)ppt_decrypt("aes256gcm", key_of(1), Bytes(40, 0), none); }), ErrorCode::kUnsupportedEncAlgo);
 }
 
 TEST(PptKeyIdForm, NormalizeWithoutKeccak) {
   const std::string lower = "0x" + std::string(40, 'a');
   EXPECT_EQ(ppt_keyid_normalize(lower, {}), lower);
   EXPECT_EQ(ppt_keyid_normalize("0x" + std::string(40, 'A'), {}), lower);  // all-caps: no checksum (EIP-55)
-  EXPECT_EQ(error_of([&] { ppt_keyid_normalize("0x" + std::string(20, 'a') + std::string(20, 'A'), {}); }),
+  EXPECT_EQ(error_of([&] { (void)ppt_keyid_normalize("0x" + std::string(20, 'a') + std::string(20, 'A'), {}); }),
             ErrorCode::kBadKeyId);  // mixed case cannot be checked without Keccak
   for (std::string bad : {std::string("0X") + std::string(40, 'a'), "0x" + std::string(39, 'a'), std::string(42, 'a'),
                           "0x" + std::string(40, 'g'), std::string("")}) {
-    EXPECT_EQ(error_of([&] { ppt_keyid_normalize(bad, {}); }), ErrorCode::kBadKeyId) << bad;
+    EXPECT_EQ(error_of([&] { (void)ppt_keyid_normalize(bad, {}); }), ErrorCode::kBadKeyId) << bad;
   }
   EXPECT_EQ(ppt_keyid_write_form("0x" + std::string(40, 'B'), {}), "0x" + std::string(40, 'b'));
 }
@@ -584,7 +584,7 @@ TEST(PptKeyIdForm, Eip55KnownAnswersAndChecksum) {
         break;
       }
     }
-    EXPECT_EQ(error_of([&] { ppt_keyid_normalize(bad, c); }), ErrorCode::kBadKeyId) << bad;
+    EXPECT_EQ(error_of([&] { (void)ppt_keyid_normalize(bad, c); }), ErrorCode::kBadKeyId) << bad;
   }
   const PublicKey pk = PublicKey::parse(kResponderPub);
   std::string eip = ppt_key_id_eip55(pk, c.keccak256);
@@ -666,29 +666,29 @@ TEST(PptKeyStore, RotationGraceAndRetirement) {
     EXPECT_NO_THROW(receiver.open(Role::kResponder, new_msg, "com.app.t"));
     EXPECT_NO_THROW(receiver.open(Role::kResponder, old_msg, "com.app.t"));  // grace
     receiver.set_status("com.app.", id1, PptKeyStatus::kRetired);
-    EXPECT_EQ(error_of([&] { receiver.open(Role::kResponder, old_msg, "com.app.t"); }), ErrorCode::kRetiredKey);
+    EXPECT_EQ(error_of([&] { (void)receiver.open(Role::kResponder, old_msg, "com.app.t"); }), ErrorCode::kRetiredKey);
     EXPECT_NO_THROW(receiver.open(Role::kResponder, new_msg, "com.app.t"));
     // An unknown id, a malformed one, no key for the URI.
     Message unknown = new_msg;
     for (auto& kv : unknown.options) {
       if (kv.first == "ppt_keyid") kv.second = Value("0x" + std::string(40, '3'));
     }
-    EXPECT_EQ(error_of([&] { receiver.open(Role::kResponder, unknown, "com.app.t"); }), ErrorCode::kNoKey);
+    EXPECT_EQ(error_of([&] { (void)receiver.open(Role::kResponder, unknown, "com.app.t"); }), ErrorCode::kNoKey);
     for (auto& kv : unknown.options) {
       if (kv.first == "ppt_keyid") kv.second = Value("0x" + std::string(39, '3'));
     }
-    EXPECT_EQ(error_of([&] { receiver.open(Role::kResponder, unknown, "com.app.t"); }), ErrorCode::kProtocolError);
-    EXPECT_EQ(error_of([&] { receiver.open(Role::kResponder, new_msg, "org.other"); }), ErrorCode::kNoKey);
+    EXPECT_EQ(error_of([&] { (void)receiver.open(Role::kResponder, unknown, "com.app.t"); }), ErrorCode::kProtocolError);
+    EXPECT_EQ(error_of([&] { (void)receiver.open(Role::kResponder, new_msg, "org.other"); }), ErrorCode::kNoKey);
     // The wrong key under the right id fails the MAC.
     PptKeyStore wrong(crypto);
     wrong.add_symmetric("com.app.", id2, key_of(9));
-    EXPECT_EQ(error_of([&] { wrong.open(Role::kResponder, new_msg, "com.app.t"); }), ErrorCode::kDecryptFailed);
+    EXPECT_EQ(error_of([&] { (void)wrong.open(Role::kResponder, new_msg, "com.app.t"); }), ErrorCode::kDecryptFailed);
     // A prefix with only retired/grace keys has no current key to send with.
     sender.set_status("com.app.", id2, PptKeyStatus::kRetired);
-    EXPECT_EQ(error_of([&] { sender.seal(Role::kOriginator, pub); }), ErrorCode::kNoKey);
+    EXPECT_EQ(error_of([&] { (void)sender.seal(Role::kOriginator, pub); }), ErrorCode::kNoKey);
     EXPECT_EQ(error_of([&] { sender.add_symmetric("com.app.", id1, key_of(1)); }), ErrorCode::kInvalidKey);
     EXPECT_EQ(parse_ppt_key_status("grace"), PptKeyStatus::kGrace);
-    EXPECT_EQ(error_of([&] { parse_ppt_key_status("old"); }), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(error_of([&] { (void)parse_ppt_key_status("old"); }), ErrorCode::kInvalidArgument);
   }
 }
 
@@ -720,9 +720,9 @@ TEST(PptKeyStore, KeypairModelRotationNamesTheReceiversKey) {
   EXPECT_NO_THROW(store.open(Role::kResponder, inv(s1), "com.myapp.secret_rpc"));
   EXPECT_NO_THROW(store.open(Role::kResponder, inv(s2), "com.myapp.secret_rpc"));
   store.set_status("com.myapp.", ppt_key_id(PublicKey::parse(kResponderPub)), PptKeyStatus::kRetired);
-  EXPECT_EQ(error_of([&] { store.open(Role::kResponder, inv(s1), "com.myapp.secret_rpc"); }), ErrorCode::kRetiredKey);
+  EXPECT_EQ(error_of([&] { (void)store.open(Role::kResponder, inv(s1), "com.myapp.secret_rpc"); }), ErrorCode::kRetiredKey);
   // The originator's own key id is not the receiver's: kNoKey.
-  EXPECT_EQ(error_of([&] { store.open(Role::kOriginator, inv(s2), "com.myapp.secret_rpc"); }), ErrorCode::kNoKey);
+  EXPECT_EQ(error_of([&] { (void)store.open(Role::kOriginator, inv(s2), "com.myapp.secret_rpc"); }), ErrorCode::kNoKey);
 }
 
 TEST(PptKeyStoreFile, RotationFromAFile) {
@@ -746,26 +746,26 @@ TEST(PptKeyStoreFile, RotationFromAFile) {
   std::string retired = doc;
   retired.replace(retired.find("\"grace\""), 7, "\"retired\"");
   PptKeyStore store2 = load_ppt_keystore_json(retired);
-  EXPECT_EQ(error_of([&] { store2.open(Role::kResponder, as_event(old_sender.seal(Role::kOriginator, pub)), "com.app.t"); }),
+  EXPECT_EQ(error_of([&] { (void)store2.open(Role::kResponder, as_event(old_sender.seal(Role::kOriginator, pub)), "com.app.t"); }),
             ErrorCode::kRetiredKey);
   // The keypair entry interoperates with the KeyRing form.
   std::array<std::uint8_t, kNonceBytes> nonce{};
   EXPECT_TRUE(store.seal_for_testing(Role::kOriginator, sample_call(), "xsalsa20poly1305", std::nullopt, nonce) ==
               ppt_seal_for_testing(sample_ring(), Role::kOriginator, sample_call(), std::nullopt, nonce));
   // Bad documents.
-  EXPECT_EQ(error_of([] { load_ppt_keystore_json("{}"); }), ErrorCode::kParseError);
-  EXPECT_EQ(error_of([] { load_ppt_keystore_json("[1]"); }), ErrorCode::kParseError);
-  EXPECT_EQ(error_of([] { load_ppt_keystore_json(R"([{"prefix": "a", "model": "other"}])"); }), ErrorCode::kParseError);
-  EXPECT_EQ(error_of([&] { load_ppt_keystore_json(R"([{"prefix": "a", "model": "symmetric", "keyid": ")" + id1 +
+  EXPECT_EQ(error_of([] { (void)load_ppt_keystore_json("{}"); }), ErrorCode::kParseError);
+  EXPECT_EQ(error_of([] { (void)load_ppt_keystore_json("[1]"); }), ErrorCode::kParseError);
+  EXPECT_EQ(error_of([] { (void)load_ppt_keystore_json(R"([{"prefix": "a", "model": "other"}])"); }), ErrorCode::kParseError);
+  EXPECT_EQ(error_of([&] { (void)load_ppt_keystore_json(R"([{"prefix": "a", "model": "symmetric", "keyid": ")" + id1 +
                                                   R"(", "key": ")" + k1 + R"(", "extra": "x"}])"); }),
             ErrorCode::kParseError);
-  EXPECT_EQ(error_of([&] { load_ppt_keystore_json(R"([{"prefix": "a", "model": "symmetric", "keyid": "0x12", "key": ")" +
+  EXPECT_EQ(error_of([&] { (void)load_ppt_keystore_json(R"([{"prefix": "a", "model": "symmetric", "keyid": "0x12", "key": ")" +
                                                   k1 + R"("}])"); }),
             ErrorCode::kBadKeyId);
-  EXPECT_EQ(error_of([&] { load_ppt_keystore_json(R"([{"prefix": "a", "model": "symmetric", "keyid": ")" + id1 +
+  EXPECT_EQ(error_of([&] { (void)load_ppt_keystore_json(R"([{"prefix": "a", "model": "symmetric", "keyid": ")" + id1 +
                                                   R"(", "key": "abcd"}])"); }),
             ErrorCode::kInvalidKey);
-  EXPECT_EQ(error_of([&] { load_ppt_keystore_json(R"([{"prefix": "a", "model": "symmetric", "keyid": ")" + id1 +
+  EXPECT_EQ(error_of([&] { (void)load_ppt_keystore_json(R"([{"prefix": "a", "model": "symmetric", "keyid": ")" + id1 +
                                                   R"(", "key": ")" + k1 + R"(", "status": "old"}])"); }),
             ErrorCode::kInvalidArgument);
 }
