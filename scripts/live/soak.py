@@ -63,7 +63,6 @@ import livelib as L  # noqa: E402
 SERIALIZERS = ("json", "msgpack", "cbor")
 TRANSPORTS = ("rs", "ws")
 PLAIN_TOPIC = "com.example.plain.soak.oversize"
-PAYLOAD_FRAME_LIMITS = False
 
 
 def rss_kib(pid):
@@ -110,7 +109,7 @@ class Rogue:
     def _carrier(self, value):
         """A message that carries `value`: a SUBSCRIBE option (the router's generic
         decoder) or PUBLISH arguments (the frame codec)."""
-        if not PAYLOAD_FRAME_LIMITS or self.rng.random() < 0.5:
+        if self.rng.random() < 0.5:
             return [32, 1, {"x": value}, PLAIN_TOPIC]
         return [16, 1, {}, PLAIN_TOPIC, [value]]
 
