@@ -46,10 +46,17 @@ void enc_attributes(const Message& m, std::string_view& algo, std::string_view& 
   }
 }
 
+// The codec options of both sides of a batch pair: `b` does the crypto.
+PayloadCodecOptions codec_options(const CryptoBackend& b) {
+  PayloadCodecOptions o;
+  o.backend = &b;
+  return o;
+}
+
 class BatchSender {
  public:
   BatchSender(Serializer s, const Input& in, const CryptoBackend& backend, std::size_t count)
-      : in_(&in), ser_(s), codec_(fixture().ring, options(backend)), payloads_(count), results_(count), frames_(count) {
+      : in_(&in), ser_(s), codec_(fixture().ring, codec_options(backend)), payloads_(count), results_(count), frames_(count) {
     for (std::size_t i = 0; i < count; ++i) {
       requests_.push_back(SealRequest{Role::kOriginator, in.uri, &in.args, &in.kwargs});
     }
@@ -94,11 +101,6 @@ class BatchSender {
   std::size_t count() const { return frames_.size(); }
 
  private:
-  static PayloadCodecOptions options(const CryptoBackend& b) {
-    PayloadCodecOptions o;
-    o.backend = &b;
-    return o;
-  }
   const Input* in_;
   Serializer ser_;
   PayloadCodec codec_;
@@ -114,7 +116,7 @@ class BatchSender {
 class BatchReceiver {
  public:
   BatchReceiver(Serializer s, const Input& in, const CryptoBackend& backend, std::size_t count)
-      : in_(&in), ser_(s), codec_(fixture().ring, options(backend)), msgs_(count), requests_(count),
+      : in_(&in), ser_(s), codec_(fixture().ring, codec_options(backend)), msgs_(count), requests_(count),
         results_(count), out_(count) {
     // B different EVENTs (each payload sealed with its own nonce), as a router forwards them.
     for (std::size_t i = 0; i < count; ++i) {
@@ -154,11 +156,6 @@ class BatchReceiver {
   std::size_t count() const { return frames_.size(); }
 
  private:
-  static PayloadCodecOptions options(const CryptoBackend& b) {
-    PayloadCodecOptions o;
-    o.backend = &b;
-    return o;
-  }
   const Input* in_;
   Serializer ser_;
   PayloadCodec codec_;
